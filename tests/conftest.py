@@ -1,0 +1,179 @@
+"""Test fixtures: one app per session, a clean database per test (a transaction rolled back at
+the end; the code's commits release savepoints), and factories that go through the services.
+
+SQLite by default (a fresh file per session, built by the migrations); PostgreSQL when
+TEST_DATABASE_URL is set (its public schema is dropped and rebuilt by the migrations).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import re
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+from flask_sqlalchemy.session import Session as FlaskSession
+
+from enforcement import create_app
+from enforcement.core import clock
+from enforcement.extensions import db, limiter
+
+PASSWORD = "Test-pass-2026"
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+class BoundSession(FlaskSession):
+    """A session that always uses the test's connection (Flask-SQLAlchemy would pick the engine)."""
+
+    def get_bind(self, *args, **kwargs):
+        return self.bind
+
+
+class IsolatedClient(FlaskClient):
+    """Each request gets its own application context (and so its own ``g`` and DB session), as in
+    production; without this, requests would share the test's context and leak ``g``."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    instance = tmp_path_factory.mktemp("instance")
+    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{instance / 'test.db'}"
+    os.environ["INSTANCE_PATH"] = str(instance)
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "STORAGE_DIR": str(instance / "files"),
+        "LOGIN_RATE_LIMIT": "10000 per minute",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 8, "ARGON2_PARALLELISM": 1,
+        "SERVER_NAME": "localhost",
+    })
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        _build_schema(app)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def _build_schema(app):
+    from flask_migrate import upgrade
+
+    engine = db.engine
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+            conn.execute(sa.text("CREATE SCHEMA public"))
+    upgrade()
+
+
+@pytest.fixture(autouse=True)
+def _db(app):
+    """Each test runs inside one outer transaction that is rolled back afterwards."""
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        original = db.session
+        db.session = db._make_scoped_session({
+            "class_": BoundSession, "bind": connection,
+            "join_transaction_mode": "create_savepoint"})
+        try:
+            yield
+        finally:
+            db.session.remove()
+            db.session = original
+            outer.rollback()
+            connection.close()
+            clock.freeze(None)
+            limiter.reset()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def frozen(app):
+    """Set the clock: ``frozen(datetime)``; it runs again after the test."""
+    def set_clock(at: datetime):
+        clock.freeze(at if at.tzinfo else at.replace(tzinfo=UTC))
+    set_clock(datetime(2026, 11, 2, 1, 0, tzinfo=UTC))
+    return set_clock
+
+
+# -- factories: the real business path --------------------------------------------------------
+
+_counter = iter(range(1, 10**6))
+
+
+@pytest.fixture
+def make_user(app):
+    from enforcement.auth import service
+
+    def make(roles=("officer",), *, username=None, password=PASSWORD, must_change=False,
+             certificate_no=None, display_name=None, **extra):
+        n = next(_counter)
+        roles = list(roles)
+        if "officer" in roles and certificate_no is None:
+            certificate_no = f"T{n:08d}"
+        user = service.create_user(service.AccountData(
+            username=username or f"user{n}", display_name=display_name or f"测试用户{n}",
+            roles=roles, password=password, certificate_no=certificate_no,
+            must_change_password=must_change, **extra))
+        db.session.commit()
+        return user
+
+    return make
+
+
+def csrf_token(client, path="/login") -> str:
+    html = client.get(path).get_data(as_text=True)
+    match = CSRF_RE.search(html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def post_form(client, path, data, *, token_from="/login", **kwargs):
+    payload = dict(data)
+    payload.setdefault("csrf_token", csrf_token(client, token_from))
+    return client.post(path, data=payload, **kwargs)
+
+
+@pytest.fixture
+def login(client):
+    """Sign a user in through the login page."""
+    def do(user_or_name, password=PASSWORD):
+        username = getattr(user_or_name, "username", user_or_name)
+        response = post_form(client, "/login", {"username": username, "password": password})
+        return response
+    return do
+
+
+@pytest.fixture
+def api_token(client):
+    def issue(user_or_name, password=PASSWORD, otp=None):
+        username = getattr(user_or_name, "username", user_or_name)
+        body = {"username": username, "password": password}
+        if otp:
+            body["otp"] = otp
+        response = client.post("/api/v1/auth/tokens", json=body)
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()["token"]
+    return issue
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
