@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from enforcement.core import audit
 from enforcement.core.errors import DomainError
@@ -127,6 +127,7 @@ def audit_verify():
 # -- demo -------------------------------------------------------------------------------------
 
 @click.command("demo")
+@with_appcontext
 @click.option("--if-empty", is_flag=True,
               help="只在数据库没有任何用户时写入（make run 使用）Seed only an empty database.")
 def demo(if_empty):

@@ -108,8 +108,15 @@ def register_hooks(app: Flask) -> None:
             "can": lambda perm: current_user.is_authenticated and current_user.can(perm),
             "local_time": _local_time,
             "now_utc": clock.now(),
+            "page_url": _page_url,
             "ui_lang": "en" if str(get_locale()).startswith("en") else "zh_CN",
         }
+
+
+def _page_url(number: int) -> str:
+    """The current list page with the same filters, at page ``number``."""
+    args = {**request.args.to_dict(), "page": number}
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
 def _local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

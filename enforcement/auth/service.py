@@ -271,6 +271,11 @@ def requires_second_factor(user: User) -> bool:
 
 def _register_failure(user: User, reason: str) -> str:
     """Count a failure; lock the account at the limit. Returns the message to show."""
+    with audit.acting_user(user):
+        return _count_failure(user, reason)
+
+
+def _count_failure(user: User, reason: str) -> str:
     cfg = current_app.config
     user.failed_logins += 1
     audit.record("login_failed", "users", user.id, success=False, changes={"reason": reason})
@@ -301,15 +306,17 @@ def check_password_step(username: str, password: str) -> User:
                      changes={"username": (username or "")[:64], "reason": "unknown user"})
         raise Unauthorized(_("用户名或密码错误。"))
     if user.locked_until and user.locked_until > clock.now():
-        audit.record("login_refused", "users", user.id, success=False,
-                     changes={"reason": "locked"})
+        with audit.acting_user(user):
+            audit.record("login_refused", "users", user.id, success=False,
+                         changes={"reason": "locked"})
         raise TooManyAttempts(locked_message(user))
     if not verify_password(user, password or ""):
         hint = _register_failure(user, "wrong password")
         raise Unauthorized(_("用户名或密码错误。") + hint)
     if not user.active:
-        audit.record("login_refused", "users", user.id, success=False,
-                     changes={"reason": "inactive"})
+        with audit.acting_user(user):
+            audit.record("login_refused", "users", user.id, success=False,
+                         changes={"reason": "inactive"})
         raise Forbidden(_("账号已停用，请联系系统管理员。"))
     return user
 
@@ -326,10 +333,11 @@ def check_second_factor(user: User, code: str | None) -> None:
 
 
 def complete_login(user: User) -> None:
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = clock.now()
-    audit.record("login", "users", user.id)
+    with audit.acting_user(user):
+        user.failed_logins = 0
+        user.locked_until = None
+        user.last_login_at = clock.now()
+        audit.record("login", "users", user.id)
 
 
 def authenticate(username: str, password: str, otp: str | None) -> User:

@@ -96,6 +96,15 @@ def acting_as(actor_id: int | None, name: str, ip: str | None = None) -> Iterato
         _actor_override.reset(token)
 
 
+@contextlib.contextmanager
+def acting_user(user: Any) -> Iterator[None]:
+    """Attribute events to ``user`` (sign-in, before the session knows who it is)."""
+    ip = request.remote_addr if has_request_context() else None
+    with acting_as(user.id, user.username, ip):
+        yield
+        db.session.flush()  # capture the model changes while the actor is still set
+
+
 def current_actor() -> Actor:
     override = _actor_override.get()
     if override is not None:

@@ -151,3 +151,13 @@ def test_audit_api_filters(client, make_user, api_token):
     assert all(e["action"] == "login" for e in response.get_json())
     verify = client.get("/api/v1/audit/verify", headers=bearer(token)).get_json()
     assert verify["ok"] is True
+
+
+def test_sign_in_events_name_the_user_who_signed_in(client, make_user, api_token):
+    user = make_user(username="zhouyi")
+    api_token(user)
+    client.post("/api/v1/auth/tokens", json={"username": "zhouyi", "password": "Wrong-pass-9"})
+    login = _events(object_id=str(user.id), action="login")[-1]
+    failed = _events(object_id=str(user.id), action="login_failed")[-1]
+    assert login.actor_name == "zhouyi" and login.actor_id == user.id
+    assert failed.actor_name == "zhouyi" and failed.ip == "127.0.0.1"

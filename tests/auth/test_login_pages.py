@@ -197,3 +197,31 @@ def test_language_switch_is_remembered(client, make_user, login):
     assert 'lang="en"' in page
     db.session.refresh(user)
     assert user.locale == "en"
+
+
+def test_admin_user_list_paginates_with_filters(client, make_user, login):
+    login(make_user(["admin"]))
+    for _ in range(31):
+        make_user(["expert"])
+    page = client.get("/admin/users?role=expert").get_data(as_text=True)
+    assert "共 31 条" in page
+    assert "/admin/users?role=expert&amp;page=2" in page
+    second = client.get("/admin/users?role=expert&page=2").get_data(as_text=True)
+    assert second.count('href="/admin/users/') >= 1
+
+
+def test_admin_edit_page_detects_a_concurrent_edit(client, make_user, login):
+    login(make_user(["admin"]))
+    target = make_user(["officer"], display_name="原来的名字")
+    stale_version = target.version
+    service.update_user(target, target.version, display_name="别人改的")
+    db.session.commit()
+    token = csrf_token(client, f"/admin/users/{target.id}/edit")
+    response = client.post(f"/admin/users/{target.id}/edit", data={
+        "csrf_token": token, "version": stale_version, "display_name": "我改的",
+        "roles": "officer", "certificate_no": target.certificate_no, "phone": ""})
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "已被他人修改" in page and 'value="别人改的"' in page
+    db.session.refresh(target)
+    assert target.display_name == "别人改的"
