@@ -99,7 +99,7 @@ class Schema(ma.Schema):
 class VersionedSchema(Schema):
     """An edit of a mutable resource: the client names the version it edited."""
 
-    version = ma.fields.Integer(required=True, strict=True)
+    version = ma.fields.Integer(required=True)
 
 
 class LocalDateTime(ma.fields.DateTime):
