@@ -124,6 +124,56 @@ def audit_verify():
     sys.exit(1)
 
 
+# -- calendar ---------------------------------------------------------------------------------
+
+calendar_cli = AppGroup("calendar", help="法定节假日 Legal holiday calendar.")
+
+
+@calendar_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--year", type=int, required=True, help="年份，如 2027")
+@click.option("--source", default="", help="依据，如 国务院办公厅通知的文号")
+def calendar_import(file, year, source):
+    """Enter a year's holidays from FILE: lines ``日期或范围,休|班,名称`` (UTF-8 CSV)."""
+    from enforcement.system import service
+
+    text = Path(file).read_text(encoding="utf-8-sig")
+    with _cli_actor():
+        try:
+            service.enter_year(year, text, source or f"导入自 {Path(file).name}", None)
+        except DomainError as err:
+            db.session.rollback()
+            _fail(err)
+        db.session.commit()
+        info = service.year_info(year)
+    click.echo(f"已录入 {year} 年：法定工作日 {info['legal_workdays']} 天。")
+
+
+@calendar_cli.command("show")
+@click.argument("year", type=int)
+def calendar_show(year):
+    """Print a year's legal working days and special days."""
+    from enforcement.system import service
+
+    info = service.year_info(year)
+    state = "暂定（无官方数据）" if info["provisional"] else "官方"
+    click.echo(f"{year} 年 {state}，来源：{info['source']}；法定工作日 {info['legal_workdays']} 天")
+    for day in info["days"]:
+        click.echo(f"  {day['date']}  {'休' if day['kind'] == 'holiday' else '班'}  {day['name']}")
+
+
+# -- jobs -------------------------------------------------------------------------------------
+
+@click.command("worker")
+@with_appcontext
+@click.option("--burst", is_flag=True, help="处理完队列后退出 Exit when the queue is empty.")
+def worker(burst):
+    """Run a background-job worker on Redis (REDIS_URL)."""
+    from enforcement.core import jobs
+
+    jobs.run_worker(current_app._get_current_object(), burst=burst)
+
+
 # -- demo -------------------------------------------------------------------------------------
 
 @click.command("demo")
@@ -179,3 +229,5 @@ def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(demo)
+    app.cli.add_command(calendar_cli)
+    app.cli.add_command(worker)

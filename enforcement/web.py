@@ -51,6 +51,8 @@ def select_locale() -> str:
 def init_extensions(app: Flask) -> None:
     from pathlib import Path
 
+    import enforcement.models  # noqa: F401 - every table, before anything uses the metadata
+
     clock.set_timezone(app.config["TIMEZONE"])
     db.init_app(app)
     with app.app_context():
@@ -68,8 +70,10 @@ def init_extensions(app: Flask) -> None:
     api.init_app(app)
 
     from enforcement.auth import guard
+    from enforcement.core import calendar_store
 
     guard.init_login(login_manager)
+    calendar_store.install(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -78,12 +82,15 @@ def register_blueprints(app: Flask) -> None:
     from enforcement.audit import views as audit_views
     from enforcement.auth import api as auth_api
     from enforcement.auth import views as auth_views
+    from enforcement.system import api as system_api
+    from enforcement.system import views as system_views
 
     app.register_blueprint(home.bp)
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(auth_views.admin_bp)
     app.register_blueprint(audit_views.bp)
-    for blp in (auth_api.blp, auth_api.users_blp, audit_api.blp):
+    app.register_blueprint(system_views.bp)
+    for blp in (auth_api.blp, auth_api.users_blp, audit_api.blp, system_api.blp):
         api.register_blueprint(blp)
         csrf.exempt(blp)  # the API takes bearer tokens only: no cookie, nothing to forge
 

@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 from flask_sqlalchemy.session import Session as FlaskSession
 
 from enforcement import create_app
-from enforcement.core import clock
+from enforcement.core import calendar_store, clock
 from enforcement.extensions import db, limiter
 
 PASSWORD = "Test-pass-2026"
@@ -75,8 +75,28 @@ def _build_schema(app):
 
 
 @pytest.fixture(autouse=True)
-def _db(app):
-    """Each test runs inside one outer transaction that is rolled back afterwards."""
+def _db(app, request):
+    """Each test runs inside one outer transaction that is rolled back afterwards.
+
+    Tests marked ``committed`` (other threads or processes must see their data: jobs, number
+    counters under concurrency) commit for real; the database is wiped after them.
+    """
+    if request.node.get_closest_marker("committed"):
+        with app.app_context():
+            original = db.session
+            # Reading an attribute after a commit must not start a transaction: on SQLite that
+            # would take the write lock (BEGIN IMMEDIATE) that the other threads are waiting for.
+            db.session = db._make_scoped_session({"expire_on_commit": False})
+            try:
+                yield
+            finally:
+                db.session.remove()
+                db.session = original
+                wipe_database()
+                clock.freeze(None)
+                limiter.reset()
+                calendar_store.invalidate()
+        return
     with app.app_context():
         connection = db.engine.connect()
         outer = connection.begin()
@@ -93,6 +113,27 @@ def _db(app):
             connection.close()
             clock.freeze(None)
             limiter.reset()
+            calendar_store.invalidate()
+
+
+def wipe_database() -> None:
+    """Delete every row (audit events too, past their append-only guard) and reset the chain."""
+    with db.engine.begin() as conn:
+        postgres = conn.dialect.name == "postgresql"
+        if postgres:
+            conn.exec_driver_sql("ALTER TABLE audit_events DISABLE TRIGGER USER")
+        else:
+            conn.exec_driver_sql("DROP TRIGGER IF EXISTS audit_events_no_delete")
+        for table in reversed(db.metadata.sorted_tables):
+            conn.execute(table.delete())
+        if postgres:
+            conn.exec_driver_sql("ALTER TABLE audit_events ENABLE TRIGGER USER")
+        else:
+            conn.exec_driver_sql(
+                "CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events "
+                "BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END")
+        conn.exec_driver_sql(
+            "INSERT INTO audit_head (id, seq, last_hash) VALUES (1, 0, '" + "0" * 64 + "')")
 
 
 @pytest.fixture

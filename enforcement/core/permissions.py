@@ -46,13 +46,17 @@ class P(StrEnum):
     USERS_MANAGE = "users.manage"    # create, edit, reset, deactivate accounts
     AUDIT_READ = "audit.read"
     CALENDAR_MANAGE = "calendar.manage"
+    FILES_UPLOAD = "files.upload"
+    FILES_READ = "files.read"
 
+
+_FILES = {P.FILES_UPLOAD, P.FILES_READ}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[P]] = {
-    Role.OFFICER: frozenset({P.USERS_LIST}),
-    Role.LEADER: frozenset({P.USERS_LIST}),
-    Role.REVIEWER: frozenset({P.USERS_LIST}),
-    Role.EXPERT: frozenset(),
+    Role.OFFICER: frozenset({P.USERS_LIST, *_FILES}),
+    Role.LEADER: frozenset({P.USERS_LIST, *_FILES}),
+    Role.REVIEWER: frozenset({P.USERS_LIST, *_FILES}),
+    Role.EXPERT: frozenset(_FILES),
     Role.ADMIN: frozenset({P.USERS_LIST, P.USERS_MANAGE, P.CALENDAR_MANAGE}),
     Role.AUDITOR: frozenset({P.AUDIT_READ}),
 }

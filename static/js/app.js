@@ -16,3 +16,15 @@
     }
   });
 })();
+
+// Progress bars take their width from data-width (no inline styles in the markup).
+(function () {
+  "use strict";
+  function sizeBars(root) {
+    root.querySelectorAll(".progress-bar[data-width]").forEach(function (bar) {
+      bar.style.width = bar.getAttribute("data-width") + "%";
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { sizeBars(document); });
+  document.addEventListener("htmx:afterSwap", function () { sizeBars(document); });
+})();

@@ -1,0 +1,5 @@
+"""Every table of the application, imported in one place so the metadata is complete
+(migrations, the schema test). A module that adds models adds its import here."""
+
+from enforcement.auth import models as auth_models  # noqa: F401
+from enforcement.core import audit, calendar_store, jobs, numbering, storage  # noqa: F401

@@ -1,0 +1,1 @@
+"""The shared services over HTTP: file uploads, background jobs, the legal calendar."""
