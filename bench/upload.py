@@ -40,8 +40,9 @@ def main() -> None:
                                                 must_change_password=False))
         db.session.commit()
     client = app.test_client()
-    token = client.post("/api/v1/auth/tokens", json={"username": "bench",
-                                                     "password": "Speed-test-1"}).get_json()["token"]
+    login = client.post("/api/v1/auth/tokens",
+                        json={"username": "bench", "password": "Speed-test-1"})
+    token = login.get_json()["token"]
     http, direct = [], []
     for run in range(3):
         payload = header + os.urandom(size_mb * 1024 * 1024 - len(header))
