@@ -194,6 +194,8 @@ def demo(if_empty):
             click.echo(f"演示密码 Demo password: {path.read_text().strip()}  ({path})")
         return
     password, source = _demo_password()
+    from enforcement.enterprises import demo as enterprise_demo
+
     with _cli_actor():
         try:
             created = demo_data.seed_users(password)
@@ -201,7 +203,9 @@ def demo(if_empty):
             db.session.rollback()
             _fail(err)
         db.session.commit()
-    click.echo(f"演示数据已就绪：新建用户 {created} 个。")
+        enterprises = enterprise_demo.seed()
+        db.session.commit()
+    click.echo(f"演示数据已就绪：新建用户 {created} 个，企业 {enterprises} 家。")
     click.echo("演示账号 Demo accounts: " + ", ".join(demo_data.DEMO_ACCOUNTS))
     if created:
         click.echo(f"演示密码 Demo password: {password}  ({source})")

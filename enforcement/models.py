@@ -3,3 +3,4 @@
 
 from enforcement.auth import models as auth_models  # noqa: F401
 from enforcement.core import audit, calendar_store, jobs, numbering, storage  # noqa: F401
+from enforcement.enterprises import models as enterprise_models  # noqa: F401

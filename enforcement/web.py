@@ -71,9 +71,11 @@ def init_extensions(app: Flask) -> None:
 
     from enforcement.auth import guard
     from enforcement.core import calendar_store
+    from enforcement.enterprises import registry
 
     guard.init_login(login_manager)
     calendar_store.install(app)
+    registry.install(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -82,6 +84,8 @@ def register_blueprints(app: Flask) -> None:
     from enforcement.audit import views as audit_views
     from enforcement.auth import api as auth_api
     from enforcement.auth import views as auth_views
+    from enforcement.enterprises import api as enterprises_api
+    from enforcement.enterprises import views as enterprises_views
     from enforcement.system import api as system_api
     from enforcement.system import views as system_views
 
@@ -90,7 +94,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_views.admin_bp)
     app.register_blueprint(audit_views.bp)
     app.register_blueprint(system_views.bp)
-    for blp in (auth_api.blp, auth_api.users_blp, audit_api.blp, system_api.blp):
+    app.register_blueprint(enterprises_views.bp)
+    for blp in (auth_api.blp, auth_api.users_blp, audit_api.blp, system_api.blp,
+                enterprises_api.blp):
         api.register_blueprint(blp)
         csrf.exempt(blp)  # the API takes bearer tokens only: no cookie, nothing to forge
 

@@ -222,6 +222,16 @@ def record(action: str, object_type: str, object_id: Any = None, *,
                                     action, success, changes or {})])
 
 
+def record_many(events: list[tuple[str, Any, str, dict[str, Any]]], *,
+                session: Session | None = None) -> None:
+    """Write many domain events at once (bulk imports): (object_type, object_id, action,
+    changes) each, chained in order, in the current transaction."""
+    session = session or db.session
+    session.flush()
+    _append(session.connection(), [(t, None if i is None else str(i), a, True, c)
+                                   for t, i, a, c in events])
+
+
 def object_type_of(obj: Any) -> str:
     return obj.__class__.__tablename__
 

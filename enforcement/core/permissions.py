@@ -48,14 +48,19 @@ class P(StrEnum):
     CALENDAR_MANAGE = "calendar.manage"
     FILES_UPLOAD = "files.upload"
     FILES_READ = "files.read"
+    ENTERPRISES_READ = "enterprises.read"
+    ENTERPRISES_EDIT = "enterprises.edit"        # create, edit, import, record accidents
+    ENTERPRISES_CLASSIFY = "enterprises.classify"  # evaluate now, re-evaluate all
+    ENTERPRISES_OVERRIDE = "enterprises.override"  # a leader sets the class by hand
 
 
 _FILES = {P.FILES_UPLOAD, P.FILES_READ}
+_REGISTRY = {P.ENTERPRISES_READ, P.ENTERPRISES_EDIT, P.ENTERPRISES_CLASSIFY}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[P]] = {
-    Role.OFFICER: frozenset({P.USERS_LIST, *_FILES}),
-    Role.LEADER: frozenset({P.USERS_LIST, *_FILES}),
-    Role.REVIEWER: frozenset({P.USERS_LIST, *_FILES}),
+    Role.OFFICER: frozenset({P.USERS_LIST, *_FILES, *_REGISTRY}),
+    Role.LEADER: frozenset({P.USERS_LIST, *_FILES, *_REGISTRY, P.ENTERPRISES_OVERRIDE}),
+    Role.REVIEWER: frozenset({P.USERS_LIST, *_FILES, P.ENTERPRISES_READ}),
     Role.EXPERT: frozenset(_FILES),
     Role.ADMIN: frozenset({P.USERS_LIST, P.USERS_MANAGE, P.CALENDAR_MANAGE}),
     Role.AUDITOR: frozenset({P.AUDIT_READ}),

@@ -1,0 +1,1 @@
+"""Enterprise registry and risk classification (企业库 + 分类分级)."""
