@@ -62,6 +62,7 @@ COLUMNS = (
     Column("危化品使用", "hazardous_chemicals_use", "bool"),
 )
 BY_HEADER = {c.header: c for c in COLUMNS}
+_ORDER = {c.field: i for i, c in enumerate(COLUMNS)}
 _TRUE = {"是", "有", "y", "yes", "true", "1", "√", "✓"}
 _FALSE = {"否", "无", "n", "no", "false", "0", "×", ""}
 _GRADES = {"一级": "1", "二级": "2", "三级": "3", "1": "1", "2": "2", "3": "3",
@@ -111,13 +112,19 @@ def read_sheet(path: Path, content_type: str) -> tuple[list[str], Iterator[tuple
 def _read_xlsx(path: Path):
     from openpyxl import load_workbook
 
-    workbook = load_workbook(path, read_only=True, data_only=False)
+    handle = open(path, "rb")  # blobs have no extension: openpyxl judges by name otherwise
+    try:
+        workbook = load_workbook(handle, read_only=True, data_only=False)
+    except Exception as exc:
+        handle.close()
+        raise SheetError(_("无法读取这个 Excel 文件，请用 Excel 另存为 .xlsx 后重试。")) from exc
     sheet = workbook.worksheets[0]
     rows = sheet.iter_rows(values_only=True)
     try:
         header = [_cell_text(v) for v in next(rows)]
     except StopIteration as exc:
         workbook.close()
+        handle.close()
         raise SheetError(_("表格是空的。")) from exc
 
     def data():
@@ -126,6 +133,7 @@ def _read_xlsx(path: Path):
                 yield number, list(values)
         finally:
             workbook.close()
+            handle.close()
 
     return header, data()
 
@@ -279,8 +287,8 @@ def analyse(path: Path, content_type: str, progress=None) -> tuple[Report, list[
             problems = sectors.industry_code_problems(data["industry_code"])
             if problems:
                 row_errors["industry_code"] = "；".join(problems)
-        for field_name, message in row_errors.items():
-            report.errors.append(RowIssue(number, _header_of(field_name), message))
+        for field_name in sorted(row_errors, key=_ORDER.get):
+            report.errors.append(RowIssue(number, _header_of(field_name), row_errors[field_name]))
         if row_errors:
             continue
         existing_id = existing.get(code, (None, None))[0]

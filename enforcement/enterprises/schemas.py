@@ -11,10 +11,11 @@ from enforcement.enterprises.models import CREDIT, GRADES, RISK_CLASSES, SECTORS
 class FeaturesSchema(Schema):
     dust_explosion = fields.Boolean()
     metal_dust = fields.Boolean()
-    dust_workers = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=100000))
+    # Negative counts are refused by the service, together with the other domain checks.
+    dust_workers = fields.Integer(allow_none=True, validate=validate.Range(max=100000))
     ammonia_refrigeration = fields.Boolean()
     ammonia_tonnes = fields.Decimal(allow_none=True, places=2, as_string=False,
-                                    validate=validate.Range(min=0, max=1000000))
+                                    validate=validate.Range(max=1000000))
     confined_space = fields.Boolean()
     confined_space_toxic = fields.Boolean()
     metal_smelting = fields.Boolean()
@@ -31,7 +32,7 @@ class _EnterpriseFields(Schema):
     contact_phone = fields.String(allow_none=True, validate=validate.Length(max=40))
     industry_code = fields.String(allow_none=True, validate=validate.Length(max=8))
     sector = fields.String(allow_none=True, validate=validate.OneOf(SECTORS))
-    employees = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=10000000))
+    employees = fields.Integer(allow_none=True, validate=validate.Range(max=10000000))
     standardization_grade = fields.String(allow_none=True, validate=validate.OneOf(GRADES))
     credit_status = fields.String(validate=validate.OneOf(CREDIT))
     features = fields.Nested(FeaturesSchema)
