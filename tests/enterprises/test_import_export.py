@@ -109,7 +109,8 @@ def test_missing_and_renamed_columns(client, token, new_uscc):
 
 def test_duplicate_names_are_reported_not_merged(client, token, new_uscc, make_enterprise):
     make_enterprise(name="汶上县宏达机械有限公司")
-    rows = [_row(new_uscc(), "汶上县宏达机械有限公司"), _row(new_uscc(), "汶上县宏达机械有限公司。"),
+    rows = [_row(new_uscc(), "汶上县宏达机械有限公司"),
+            _row(new_uscc(), "汶上县宏达机械有限公司。"),
             _row(new_uscc(), "汶上县完全不同的公司")]
     body = _import(client, token, _xlsx(rows)).get_json()
     assert body["created"] == 3

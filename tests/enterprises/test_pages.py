@@ -92,7 +92,8 @@ def test_import_page_runs_a_dry_run_job_then_imports(app, client, make_user, log
     login(user)
     wb = Workbook()
     wb.active.append([c.header for c in COLUMNS])
-    row = {"统一社会信用代码": new_uscc(), "企业名称": "汶上县页面导入有限公司", "乡镇（街道）": "郭楼镇"}
+    row = {"统一社会信用代码": new_uscc(), "企业名称": "汶上县页面导入有限公司",
+           "乡镇（街道）": "郭楼镇"}
     wb.active.append([row.get(c.header, "") for c in COLUMNS])
     buffer = io.BytesIO()
     wb.save(buffer)
