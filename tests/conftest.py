@@ -82,6 +82,9 @@ def _db(app, request):
     counters under concurrency) commit for real; the database is wiped after them.
     """
     if request.node.get_closest_marker("committed"):
+        from enforcement.core import jobs
+
+        app.extensions["jobs_backend"] = jobs.ThreadBackend(2)
         with app.app_context():
             original = db.session
             # Reading an attribute after a commit must not start a transaction: on SQLite that
@@ -97,6 +100,9 @@ def _db(app, request):
                 limiter.reset()
                 calendar_store.invalidate()
         return
+    # Jobs need committed data and a free database: here they are only recorded (tests marked
+    # ``committed`` install a real backend).
+    app.extensions["jobs_backend"] = RecordingBackend()
     with app.app_context():
         connection = db.engine.connect()
         outer = connection.begin()
@@ -114,6 +120,16 @@ def _db(app, request):
             clock.freeze(None)
             limiter.reset()
             calendar_store.invalidate()
+
+
+class RecordingBackend:
+    """A job backend that keeps the submitted ids instead of running them."""
+
+    def __init__(self):
+        self.enqueued: list[str] = []
+
+    def enqueue(self, app, job_id: str) -> None:
+        self.enqueued.append(job_id)
 
 
 def wipe_database() -> None:

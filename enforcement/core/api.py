@@ -127,6 +127,24 @@ def paginate_select(stmt, pagination_parameters):
     return list(db.session.scalars(page))
 
 
+def paginate_scan(stmt, pagination_parameters):
+    """Like ``paginate_select``, but one pass: the total comes from ``count(*) OVER ()`` on the
+    page's own query — for searches that must scan the table anyway (LIKE '%…%')."""
+    import sqlalchemy as sa
+
+    from enforcement.extensions import db
+
+    windowed = stmt.add_columns(sa.func.count().over().label("_total"))
+    rows = db.session.execute(windowed.offset(pagination_parameters.first_item)
+                              .limit(pagination_parameters.page_size)).all()
+    if rows:
+        pagination_parameters.item_count = rows[0][-1]
+        return [row[0] for row in rows]
+    pagination_parameters.item_count = db.session.scalar(
+        sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
+    return []
+
+
 from flask_smorest import Blueprint as _SmorestBlueprint  # noqa: E402
 
 

@@ -302,3 +302,9 @@ def warm_up() -> None:
     """Build the OpenCC converter and register the phrase table now rather than on first use."""
     _t2s()
     _load_phrases()
+
+
+def keys_for_many(names: list[str]) -> list[tuple[str, str, str]]:
+    """(compact, pinyin, initials) for many names — the unit of work a helper process does
+    while a large import is still being read."""
+    return [(k.compact, k.pinyin, k.initials) for k in map(search_keys, names)]

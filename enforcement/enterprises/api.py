@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from enforcement.core import jobs, storage
-from enforcement.core.api import ApiBlueprint, paginate_select
+from enforcement.core.api import ApiBlueprint, paginate_scan
 from enforcement.core.errors import UnsupportedMediaType
 from enforcement.core.permissions import P, require
 from enforcement.enterprises import importer, service
@@ -46,7 +46,7 @@ class Enterprises(MethodView):
     @blp.paginate()
     def get(self, query, pagination_parameters):
         """Search by name (as typed, pinyin, initials, traditional) or credit code; filter."""
-        return paginate_select(service.search(_filters(query)), pagination_parameters)
+        return paginate_scan(service.search(_filters(query)), pagination_parameters)
 
     @require(P.ENTERPRISES_EDIT)
     @blp.arguments(s.EnterpriseCreateSchema)
@@ -162,7 +162,7 @@ class Import(MethodView):
             raise UnsupportedMediaType(_("只能导入 .xlsx 或 .csv 文件。"))
         try:
             report, planned = importer.analyse(Path(storage.verified_path(record.sha256)),
-                                               record.content_type)
+                                               record.content_type, for_commit=not dry_run)
         except importer.SheetError as exc:
             report, planned = importer.Report(errors=[importer.RowIssue(1, "", str(exc))]), []
         body = report.as_dict()

@@ -86,15 +86,21 @@ def generate(count: int = 3000, seed: int = SEED) -> list[dict]:
         sector = rng.choices(sectors_, weights)[0]
         _share, industry_codes, words, forms, (low, high) = PROFILES[sector]
         township = rng.choice(townships)
-        while True:
+        for attempt in range(50):
             place = rng.choice(("汶上县", "汶上", township.rstrip("镇乡街道"), "济宁"))
-            name = f"{place}{rng.choice(BRANDS)}{rng.choice(words)}{rng.choice(forms)}"
+            brand = rng.choice(BRANDS)
+            if attempt >= 3:  # the simple names are taken: two brand words, then a number
+                brand += rng.choice(BRANDS)
+            if attempt >= 10:
+                brand += str(rng.randint(1, 999))
+            name = f"{place}{brand}{rng.choice(words)}{rng.choice(forms)}"
             if name not in names:
                 names.add(name)
                 break
         industrial = sector not in ("commerce", "other")
+        # 商贸 units mostly hold the small-business standardisation (二级 as a rule here).
         grade = rng.choices(["2", "3", None], [0.12, 0.5, 0.38])[0] if industrial else \
-            rng.choices(["3", None], [0.15, 0.85])[0]
+            rng.choices(["1", "2", "3", None], [0.03, 0.5, 0.2, 0.27])[0]
         rows.append({
             "uscc": code, "name": name, "township": township,
             "address": f"{township}{rng.choice(['工业园', '商业街', '中心街', '经济开发区'])}"

@@ -20,7 +20,8 @@ def import_sheet(ctx, file_id: int, dry_run: bool, user_id: int | None) -> dict[
     ctx.progress(0.02, "读取表格")
     report, planned = importer.analyse(Path(path), record.content_type,
                                        progress=lambda n: ctx.progress(min(0.5, n / 200_000),
-                                                                       f"已检查 {n} 行"))
+                                                                       f"已检查 {n} 行"),
+                                       for_commit=not dry_run)
     result = report.as_dict()
     result["dry_run"] = dry_run
     result["committed"] = False
@@ -46,7 +47,7 @@ def classify_all(ctx, user_id: int | None) -> dict[str, Any]:
     with audit.acting_as(user_id, _username(user_id)):
         for start in range(0, len(ids), 2000):
             batch = ids[start:start + 2000]
-            importer._classify_batch(batch, ruleset, now, user_id)
+            importer.classify_batch(batch, ruleset, now, user_id, "bulk_run")
             db.session.commit()
             ctx.progress((start + len(batch)) / max(len(ids), 1),
                          f"已评估 {start + len(batch)}/{len(ids)}")

@@ -155,11 +155,23 @@ def test_search_by_uscc_and_filters(client, officer_token, make_enterprise):
     assert bad.status_code == 422
 
 
-def test_classify_all_runs_as_a_job(client, officer_token, make_enterprise):
-    make_enterprise()
-    response = client.post("/api/v1/classifications/run", headers=bearer(officer_token))
+@pytest.mark.committed
+def test_classify_all_runs_as_a_job(client, make_user, api_token, make_enterprise):
+    import time
+
+    token = api_token(make_user(["officer"]))
+    for _ in range(3):
+        make_enterprise()
+    response = client.post("/api/v1/classifications/run", headers=bearer(token))
     assert response.status_code == 202
-    assert response.get_json()["job_id"]
+    job_id = response.get_json()["job_id"]
+    for _ in range(100):
+        body = client.get(f"/api/v1/jobs/{job_id}", headers=bearer(token)).get_json()
+        if body["state"] in ("done", "failed"):
+            break
+        time.sleep(0.05)
+    assert body["state"] == "done", body
+    assert body["result"]["enterprises"] == 3 and sum(body["result"]["by_class"].values()) == 3
 
 
 def test_experts_and_auditors_do_not_read_the_registry(client, make_user, api_token):

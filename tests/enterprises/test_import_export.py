@@ -166,3 +166,19 @@ def test_export_follows_the_filters(client, token, make_enterprise):
                           headers=bearer(token))
     lines = response.data.decode("utf-8-sig").strip().splitlines()
     assert len(lines) == 2 and "军屯导出测试" in lines[1]
+
+
+def test_large_imports_compute_name_keys_in_a_helper_process(monkeypatch):
+    from enforcement.core import text
+    from enforcement.enterprises.importer import KeyPrecomputer
+
+    monkeypatch.setattr(KeyPrecomputer, "START_AFTER", 3)
+    monkeypatch.setattr(KeyPrecomputer, "CHUNK", 2)
+    names = ["汶上县鑫达机械有限公司", "汶上县長城超市", "济宁华润食品", "南站镇某某商店",
+             "郭楼镇五金店"]
+    pre = KeyPrecomputer()
+    for name in names:
+        pre.add(name)
+    keys = pre.result()
+    assert pre.pool is not None, "a helper process was used"
+    assert keys == {n: tuple(text.keys_for_many([n])[0]) for n in names}
