@@ -205,7 +205,11 @@ def demo(if_empty):
         db.session.commit()
         enterprises = enterprise_demo.seed()
         db.session.commit()
-    click.echo(f"演示数据已就绪：新建用户 {created} 个，企业 {enterprises} 家。")
+        from enforcement.experts import demo as expert_demo
+
+        experts = expert_demo.seed(password)
+        db.session.commit()
+    click.echo(f"演示数据已就绪：新建用户 {created} 个，企业 {enterprises} 家，专家 {experts} 名。")
     click.echo("演示账号 Demo accounts: " + ", ".join(demo_data.DEMO_ACCOUNTS))
     if created:
         click.echo(f"演示密码 Demo password: {password}  ({source})")

@@ -76,6 +76,9 @@ def init_extensions(app: Flask) -> None:
     guard.init_login(login_manager)
     calendar_store.install(app)
     registry.install(app)
+    from enforcement.experts import service as experts_service
+
+    experts_service.install(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -86,6 +89,8 @@ def register_blueprints(app: Flask) -> None:
     from enforcement.auth import views as auth_views
     from enforcement.enterprises import api as enterprises_api
     from enforcement.enterprises import views as enterprises_views
+    from enforcement.experts import api as experts_api
+    from enforcement.experts import views as experts_views
     from enforcement.system import api as system_api
     from enforcement.system import views as system_views
 
@@ -95,8 +100,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(audit_views.bp)
     app.register_blueprint(system_views.bp)
     app.register_blueprint(enterprises_views.bp)
+    app.register_blueprint(experts_views.bp)
     for blp in (auth_api.blp, auth_api.users_blp, audit_api.blp, system_api.blp,
-                enterprises_api.blp):
+                enterprises_api.blp, experts_api.blp):
         api.register_blueprint(blp)
         csrf.exempt(blp)  # the API takes bearer tokens only: no cookie, nothing to forge
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextvars
 import os
+import random
 import re
 from datetime import UTC, datetime
 
@@ -19,6 +20,7 @@ from flask_sqlalchemy.session import Session as FlaskSession
 
 from enforcement import create_app
 from enforcement.core import calendar_store, clock
+from enforcement.enterprises import uscc
 from enforcement.extensions import db, limiter
 
 PASSWORD = "Test-pass-2026"
@@ -234,3 +236,29 @@ def api_token(client):
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+# -- registry factories (shared by the modules that need enterprises) --------------------------
+
+_enterprise_rng = random.Random(7)
+
+
+@pytest.fixture
+def new_uscc():
+    def make():
+        return uscc.generate("370830", seed=_enterprise_rng.randrange(10**9))
+    return make
+
+
+@pytest.fixture
+def make_enterprise(app, new_uscc):
+    """An enterprise made through the service (the real path), committed."""
+    from enforcement.enterprises import service
+
+    def make(**fields):
+        data = {"uscc": new_uscc(), "name": f"汶上县测试{_enterprise_rng.randrange(10**6)}有限公司",
+                "township": "南站镇", "industry_code": "C3311", **fields}
+        enterprise = service.create_enterprise(data, None)
+        db.session.commit()
+        return enterprise
+    return make

@@ -52,16 +52,22 @@ class P(StrEnum):
     ENTERPRISES_EDIT = "enterprises.edit"        # create, edit, import, record accidents
     ENTERPRISES_CLASSIFY = "enterprises.classify"  # evaluate now, re-evaluate all
     ENTERPRISES_OVERRIDE = "enterprises.override"  # a leader sets the class by hand
+    EXPERTS_READ = "experts.read"            # the pool, search with explanations
+    EXPERTS_MANAGE = "experts.manage"        # keep profiles, past service, relationships
+    ASSIGNMENTS_MANAGE = "assignments.manage"  # invite, withdraw, rate
+    EXPERT_SELF = "expert.self"              # an expert's own portal: answer, give opinions
 
 
 _FILES = {P.FILES_UPLOAD, P.FILES_READ}
 _REGISTRY = {P.ENTERPRISES_READ, P.ENTERPRISES_EDIT, P.ENTERPRISES_CLASSIFY}
+_EXPERTS = {P.EXPERTS_READ, P.EXPERTS_MANAGE, P.ASSIGNMENTS_MANAGE}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[P]] = {
-    Role.OFFICER: frozenset({P.USERS_LIST, *_FILES, *_REGISTRY}),
-    Role.LEADER: frozenset({P.USERS_LIST, *_FILES, *_REGISTRY, P.ENTERPRISES_OVERRIDE}),
-    Role.REVIEWER: frozenset({P.USERS_LIST, *_FILES, P.ENTERPRISES_READ}),
-    Role.EXPERT: frozenset(_FILES),
+    Role.OFFICER: frozenset({P.USERS_LIST, *_FILES, *_REGISTRY, *_EXPERTS}),
+    Role.LEADER: frozenset({P.USERS_LIST, *_FILES, *_REGISTRY, *_EXPERTS,
+                            P.ENTERPRISES_OVERRIDE}),
+    Role.REVIEWER: frozenset({P.USERS_LIST, *_FILES, P.ENTERPRISES_READ, P.EXPERTS_READ}),
+    Role.EXPERT: frozenset({*_FILES, P.EXPERT_SELF}),
     Role.ADMIN: frozenset({P.USERS_LIST, P.USERS_MANAGE, P.CALENDAR_MANAGE}),
     Role.AUDITOR: frozenset({P.AUDIT_READ}),
 }

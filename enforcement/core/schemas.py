@@ -106,8 +106,8 @@ class LocalDateTime(ma.fields.DateTime):
     """A timestamp dumped in ISO 8601 with the bureau's offset (+08:00)."""
 
     def _serialize(self, value, attr, obj, **kwargs):
-        if value is None:
-            return None
+        if value is None or isinstance(value, str):
+            return value  # already serialised (a view that dumps, then the response schema)
         from enforcement.core import clock
 
         return value.astimezone(clock.local_zone()).isoformat()

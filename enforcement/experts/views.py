@@ -1,0 +1,145 @@
+"""Pages: the pool, a profile, the search with explanations, the expert's own portal, and the
+officer's view of an assignment."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from enforcement.core import notify
+from enforcement.core.errors import DomainError, NotFound
+from enforcement.core.permissions import P, require
+from enforcement.enterprises import service as enterprises
+from enforcement.experts import service
+from enforcement.extensions import db
+
+bp = Blueprint("experts", __name__, url_prefix="/experts")
+
+
+@bp.route("/")
+@require(P.EXPERTS_READ)
+def index():
+    q = (request.args.get("q") or "").strip()[:60] or None
+    group = request.args.get("group") or None
+    page = db.paginate(service.list_experts(q, group), per_page=30, max_per_page=100)
+    return render_template("experts/index.html", page=page, q=q or "", group=group,
+                           groups=service.taxonomy().groups)
+
+
+@bp.route("/<int:expert_id>")
+@require(P.EXPERTS_READ)
+def profile(expert_id: int):
+    expert = service.get_expert(expert_id)
+    return render_template("experts/profile.html", expert=expert,
+                           assignments=service.assignments_of_expert(expert))
+
+
+@bp.route("/search")
+@require(P.EXPERTS_READ)
+def search():
+    q = request.args.get("q") or ""
+    enterprise = None
+    enterprise_id = request.args.get("enterprise_id", type=int)
+    results, error = [], None
+    try:
+        if enterprise_id:
+            enterprise = enterprises.get_enterprise(enterprise_id)
+        if q or enterprise:
+            results = service.search(q, enterprise=enterprise, limit=20,
+                                     include_excluded=bool(request.args.get("show_excluded")))
+    except DomainError as err:
+        error = str(err.detail)
+    needs = service.needs_of(enterprise) if enterprise else []
+    return render_template("experts/search.html", q=q, enterprise=enterprise, results=results,
+                           error=error, needs=needs,
+                           show_excluded=bool(request.args.get("show_excluded")))
+
+
+@bp.route("/assignments", methods=["POST"])
+@require(P.ASSIGNMENTS_MANAGE)
+def invite():
+    enterprise_id = request.form.get("enterprise_id", type=int)
+    try:
+        if enterprise_id is None:
+            raise NotFound(_("请先选择检查对象企业"))
+        enterprise = enterprises.get_enterprise(enterprise_id)
+        assignment = service.invite(
+            enterprise=enterprise, expert_id=request.form.get("expert_id", type=int),
+            auto=request.form.get("auto") == "1", purpose=request.form.get("purpose", ""),
+            respond_by=None, user_id=current_user.id)
+    except DomainError as err:
+        db.session.rollback()
+        flash(str(err.detail), "danger")
+        return redirect(request.referrer or url_for("experts.search"))
+    flash(_("已邀请专家 %(n)s，等待答复。", n=assignment.expert.name), "success")
+    return redirect(url_for("experts.assignment", assignment_id=assignment.id))
+
+
+@bp.route("/assignments/<int:assignment_id>")
+@require(P.ASSIGNMENTS_MANAGE)
+def assignment(assignment_id: int):
+    service.expire_overdue()
+    item = service.get_assignment(assignment_id)
+    chain = [item]
+    while chain[-1].previous_id:
+        chain.append(service.get_assignment(chain[-1].previous_id))
+    later = db.session.scalars(db.select(type(item)).where(
+        type(item).previous_id == item.id)).first()
+    return render_template("experts/assignment.html", a=item, chain=chain[1:], later=later,
+                           enterprise=enterprises.get_enterprise(item.enterprise_id),
+                           actions=service.allowed_actions(item, current_user))
+
+
+@bp.route("/assignments/<int:assignment_id>/act", methods=["POST"])
+@require(P.ASSIGNMENTS_MANAGE, P.EXPERT_SELF)
+def act(assignment_id: int):
+    item = service.get_assignment(assignment_id)
+    action = request.form.get("action", "")
+    data = {"reason": request.form.get("reason"), "conflict": request.form.get("conflict") == "1",
+            "opinion": request.form.get("opinion"), "note": request.form.get("note"),
+            "rating": request.form.get("rating", type=int)}
+    try:
+        follow_up = service.act(item, current_user, action, request.form.get("version", type=int),
+                                data)
+    except service.InvitationExpired as err:
+        db.session.commit()  # the expiry (and any next invitation) stands
+        flash(str(err.detail), "danger")
+    except DomainError as err:
+        db.session.rollback()
+        messages = [m for msgs in (err.errors or {}).values() for m in msgs] or [str(err.detail)]
+        flash("；".join(messages), "danger")
+    else:
+        labels = {"accept": _("已接受邀请。"), "decline": _("已谢绝邀请。"),
+                  "withdraw": _("已撤回邀请。"), "submit_opinion": _("已提交专家意见。"),
+                  "rate": _("已评价。")}
+        flash(labels.get(action, _("已完成。")), "success")
+        if follow_up is not None and current_user.can(P.ASSIGNMENTS_MANAGE):
+            flash(_("已自动邀请下一位专家：%(n)s", n=follow_up.expert.name), "info")
+    if current_user.can(P.ASSIGNMENTS_MANAGE):
+        return redirect(url_for("experts.assignment", assignment_id=assignment_id))
+    return redirect(url_for("experts.portal"))
+
+
+@bp.route("/me")
+@require(P.EXPERT_SELF)
+def portal():
+    service.expire_overdue()
+    expert = service.expert_of_user(current_user)
+    items = service.assignments_of_expert(expert) if expert else []
+    names = {e.id: e.name for e in enterprises_by_id({a.enterprise_id for a in items})}
+    notify.mark_read(current_user.id)
+    return render_template("experts/portal.html", expert=expert, items=items, names=names,
+                           today=date.today(),
+                           actions={a.id: service.allowed_actions(a, current_user)
+                                    for a in items})
+
+
+def enterprises_by_id(ids: set[int]):
+    from enforcement.enterprises.models import Enterprise
+
+    if not ids:
+        return []
+    return db.session.scalars(db.select(Enterprise).where(Enterprise.id.in_(ids))).all()
