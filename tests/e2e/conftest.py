@@ -15,6 +15,7 @@ from enforcement import ROOT, create_app
 CHROMIUM = "/usr/bin/chromium"
 DEMO_PASSWORD = "Demo-pass-2026"
 ARTIFACTS = ROOT / "test-artifacts" / "e2e"
+LIVE: dict = {}  # the live server's app, for journeys that look at its database
 
 if not os.path.exists(CHROMIUM):
     pytest.skip("Chromium is not installed at /usr/bin/chromium (apt-get install chromium); "
@@ -44,6 +45,7 @@ def live_server(tmp_path_factory):
         upgrade()
     result = app.test_cli_runner().invoke(args=["demo"])
     assert result.exit_code == 0, result.output
+    LIVE["app"] = app
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
