@@ -18,7 +18,7 @@ from flask_login import current_user
 
 from enforcement import __version__
 from enforcement.core.forms import safe_next
-from enforcement.core.permissions import public
+from enforcement.core.permissions import authenticated, public
 from enforcement.extensions import db
 
 bp = Blueprint("home", __name__)
@@ -42,6 +42,18 @@ def set_language():
         if current_user.is_authenticated and current_user.locale != lang:
             current_user.locale = lang
     return redirect(safe_next(request.form.get("next"), url_for("home.index")))
+
+
+@bp.route("/notifications", methods=["GET", "POST"])
+@authenticated
+def notifications():
+    """站内通知: the signed-in user's messages; POST marks them read."""
+    from enforcement.core import notify
+
+    if request.method == "POST":
+        notify.mark_read(current_user.id)
+        return redirect(url_for("home.notifications"))
+    return render_template("notifications.html", items=notify.recent(current_user.id))
 
 
 @bp.route("/healthz")

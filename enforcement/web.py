@@ -128,8 +128,15 @@ def register_hooks(app: Flask) -> None:
             "local_time": _local_time,
             "now_utc": clock.now(),
             "page_url": _page_url,
+            "unread_notifications": _unread,
             "ui_lang": "en" if str(get_locale()).startswith("en") else "zh_CN",
         }
+
+
+def _unread() -> int:
+    from enforcement.core import notify
+
+    return notify.unread_count(current_user.id) if current_user.is_authenticated else 0
 
 
 def _page_url(number: int) -> str:

@@ -44,3 +44,13 @@ def mark_read(user_id: int, notification_id: int | None = None) -> None:
     if notification_id is not None:
         stmt = stmt.where(Notification.id == notification_id)
     db.session.execute(stmt.values(read_at=clock.now()))
+
+
+def recent(user_id: int, limit: int = 50) -> list[Notification]:
+    return list(db.session.scalars(sa.select(Notification).where(Notification.user_id == user_id)
+                                   .order_by(Notification.id.desc()).limit(limit)))
+
+
+def unread_count(user_id: int) -> int:
+    return db.session.scalar(sa.select(sa.func.count(Notification.id)).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None))) or 0

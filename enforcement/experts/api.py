@@ -58,6 +58,44 @@ class ExpertItem(MethodView):
         return service.update_expert(expert, version, data, by_self=by_self)
 
 
+@blp.route("/experts/<int:expert_id>/engagements")
+class Engagements(MethodView):
+    @require(P.EXPERTS_READ)
+    @blp.response(200, s.EngagementSchema(many=True))
+    def get(self, expert_id):
+        return service.get_expert(expert_id).engagements
+
+    @require(P.EXPERTS_MANAGE)
+    @blp.arguments(s.EngagementSchema)
+    @blp.response(201, s.EngagementSchema)
+    def post(self, data, expert_id):
+        """Record past service of the expert or the employer to an enterprise (回避 ground)."""
+        return service.add_engagement(service.get_expert(expert_id), **data)
+
+
+@blp.route("/experts/<int:expert_id>/relations")
+class Relations(MethodView):
+    @require(P.EXPERTS_READ, P.EXPERT_SELF)
+    @blp.response(200, s.RelationSchema(many=True))
+    def get(self, expert_id):
+        expert = _own_or_managed(expert_id)
+        return expert.relations
+
+    @require(P.EXPERTS_MANAGE, P.EXPERT_SELF)
+    @blp.arguments(s.RelationSchema)
+    @blp.response(201, s.RelationSchema)
+    def post(self, data, expert_id):
+        """Declare a relationship with an enterprise (the expert or the expert office)."""
+        return service.declare_relation(_own_or_managed(expert_id), **data)
+
+
+def _own_or_managed(expert_id: int):
+    expert = service.get_expert(expert_id)
+    if not current_user.can(P.EXPERTS_READ) and expert.user_id != current_user.id:
+        raise Forbidden(_("只能查看或申报自己的关系"))
+    return expert
+
+
 @blp.route("/experts/search")
 class Search(MethodView):
     @require(P.EXPERTS_READ)

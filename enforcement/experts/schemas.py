@@ -132,3 +132,20 @@ class AssignmentSchema(Schema):
     version = fields.Integer()
     allowed_actions = fields.List(fields.String())
     next_assignment_id = fields.Integer(allow_none=True)
+
+
+class EngagementSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    enterprise_uscc = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    enterprise_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    kind = fields.String(required=True, validate=validate.Length(min=1, max=8))
+    by_employer = fields.Boolean(load_default=False)
+    start_on = fields.Date(required=True)
+    end_on = fields.Date(load_default=None, allow_none=True)
+
+
+class RelationSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    enterprise_uscc = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    relation = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    declared_on = fields.Date(dump_only=True)

@@ -186,6 +186,52 @@ def update_expert(expert: Expert, version: int, data: dict[str, Any], *, by_self
     return expert
 
 
+def add_engagement(expert: Expert, *, enterprise_uscc: str, enterprise_name: str, kind: str,
+                   by_employer: bool, start_on: date, end_on: date | None) -> Engagement:
+    """Record past service (评价/咨询/培训/设计/托管) — a ground for 回避 for some years."""
+    from enforcement.enterprises import uscc
+
+    code = uscc.normalize(enterprise_uscc or "")
+    errors: dict[str, list[str]] = {}
+    problems = uscc.validate(code)
+    if problems:
+        errors["enterprise_uscc"] = problems
+    if kind not in taxonomy().service_kinds:
+        errors["kind"] = [_("服务类型应为：%(k)s", k="、".join(taxonomy().service_kinds))]
+    if end_on is not None and end_on < start_on:
+        errors["end_on"] = [_("结束日期不能早于开始日期。")]
+    if start_on > clock.today():
+        errors["start_on"] = [_("开始日期不能晚于今天。")]
+    if errors:
+        raise ValidationFailed(_("服务记录有误"), errors=errors)
+    engagement = Engagement(expert_id=expert.id, enterprise_uscc=code,
+                            enterprise_name=enterprise_name.strip(), kind=kind,
+                            by_employer=by_employer, start_on=start_on, end_on=end_on)
+    db.session.add(engagement)
+    db.session.flush()
+    return engagement
+
+
+def declare_relation(expert: Expert, *, enterprise_uscc: str, relation: str) -> DeclaredRelation:
+    """An expert's declaration of a relationship with an enterprise (主动申报回避事由)."""
+    from enforcement.enterprises import uscc
+
+    code = uscc.normalize(enterprise_uscc or "")
+    errors: dict[str, list[str]] = {}
+    problems = uscc.validate(code)
+    if problems:
+        errors["enterprise_uscc"] = problems
+    if not (relation or "").strip():
+        errors["relation"] = [_("请说明关系。")]
+    if errors:
+        raise ValidationFailed(_("申报信息有误"), errors=errors)
+    record = DeclaredRelation(expert_id=expert.id, enterprise_uscc=code,
+                              relation=relation.strip(), declared_on=clock.today())
+    db.session.add(record)
+    db.session.flush()
+    return record
+
+
 # -- the matching index (rebuilt when the pool changes) ---------------------------------------
 
 _index_lock = threading.Lock()

@@ -143,3 +143,25 @@ def enterprises_by_id(ids: set[int]):
     if not ids:
         return []
     return db.session.scalars(db.select(Enterprise).where(Enterprise.id.in_(ids))).all()
+
+
+@bp.route("/me/profile", methods=["POST"])
+@require(P.EXPERT_SELF)
+def update_own_profile():
+    """The expert keeps their own skills, phone and availability up to date."""
+    expert = service.expert_of_user(current_user)
+    if expert is None:
+        raise NotFound(_("您的账号尚未关联专家档案"))
+    skills = [s for s in (request.form.get("skills") or "").replace("，", "、").replace(",", "、")
+              .split("、") if s.strip()]
+    data = {"skills": skills, "available": request.form.get("available") == "1",
+            "phone": request.form.get("phone") or None}
+    try:
+        service.update_expert(expert, request.form.get("version", type=int), data, by_self=True)
+    except DomainError as err:
+        db.session.rollback()
+        messages = [m for msgs in (err.errors or {}).values() for m in msgs] or [str(err.detail)]
+        flash("；".join(messages), "danger")
+    else:
+        flash(_("已更新专长与可用状态。"), "success")
+    return redirect(url_for("experts.portal"))

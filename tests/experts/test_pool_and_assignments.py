@@ -188,3 +188,47 @@ def test_expert_portal_lists_the_invitation(client, officer, login, make_expert,
     page = client.get("/experts/me").get_data(as_text=True)
     assert "汶上县粉尘打磨厂" in page and "接受" in page and "谢绝" in page
     assert db.session.query(Expert).count() >= 1
+
+
+def test_engagements_and_declarations_exclude(client, officer, api_token, make_expert, dusty):
+    expert, user = make_expert("辛专家", ["粉尘防爆"], login=True)
+    bad = client.post(f"/api/v1/experts/{expert.id}/engagements", headers=bearer(officer), json={
+        "enterprise_uscc": "123", "enterprise_name": "x", "kind": "算命", "start_on": "2026-01-01"})
+    assert bad.status_code == 422 and {"enterprise_uscc", "kind"} <= set(bad.get_json()["errors"])
+    declared = client.post(f"/api/v1/experts/{expert.id}/relations",
+                           headers=bearer(api_token(user)),
+                           json={"enterprise_uscc": dusty.uscc, "relation": "妻子在该厂任会计"})
+    assert declared.status_code == 201
+    shown = client.get(f"/api/v1/experts/search?q=粉尘防爆&enterprise_id={dusty.id}"
+                       "&include_excluded=true", headers=bearer(officer)).get_json()
+    reasons = {r["expert"]["name"]: r["reasons"] for r in shown}
+    assert "妻子在该厂任会计" in reasons["辛专家"][0]
+    old = client.post(f"/api/v1/experts/{expert.id}/engagements", headers=bearer(officer), json={
+        "enterprise_uscc": dusty.uscc, "enterprise_name": dusty.name, "kind": "培训",
+        "start_on": "2019-01-01", "end_on": "2019-06-30"})
+    assert old.status_code == 201  # more than 3 years ago: no longer a ground for 回避
+
+
+def test_invitation_notifies_the_expert(client, officer, login, make_expert, dusty):
+    expert, user = make_expert("壬专家", ["粉尘防爆"], login=True)
+    client.post("/api/v1/assignments", headers=bearer(officer),
+                json={"expert_id": expert.id, "enterprise_id": dusty.id})
+    login(user, PASSWORD)
+    home = client.get("/").get_data(as_text=True)
+    assert 'data-testid="unread-count">1<' in home
+    page = client.get("/notifications").get_data(as_text=True)
+    assert "检查邀请" in page and "汶上县粉尘打磨厂" in page
+
+
+def test_expert_updates_own_skills_on_the_portal(client, login, make_expert):
+    from tests.conftest import csrf_token
+
+    expert, user = make_expert("癸专家", ["电气安全"], login=True)
+    login(user, PASSWORD)
+    token = csrf_token(client, "/experts/me")
+    response = client.post("/experts/me/profile", data={
+        "csrf_token": token, "version": expert.version, "skills": "电气安全、防爆电气",
+        "available": "1"})
+    assert response.status_code == 302
+    db.session.refresh(expert)
+    assert expert.skills == ["电气安全", "防爆电气"]
