@@ -22,7 +22,7 @@ from enforcement.auth.guard import start_session
 from enforcement.auth.models import ROLE_CODES
 from enforcement.core import audit, clock
 from enforcement.core.errors import DomainError, StaleVersion, ValidationFailed
-from enforcement.core.forms import parse_form, safe_next
+from enforcement.core.forms import error_messages, parse_form, safe_next
 from enforcement.core.permissions import P, authenticated, public, require
 from enforcement.extensions import db, limiter
 
@@ -264,10 +264,7 @@ def user_set_active(user_id: int):
                             acting_user=current_user)
     except (StaleVersion, ValidationFailed) as err:
         db.session.rollback()
-        message = str(err.detail)
-        if isinstance(err, ValidationFailed) and err.errors:
-            message = "；".join(m for msgs in err.errors.values() for m in msgs)
-        flash(message, "danger")
+        flash("；".join(error_messages(err)), "danger")
     else:
         flash(_("已启用账号。") if active else _("已停用账号（不会删除，历史记录保留）。"),
               "success")

@@ -49,3 +49,24 @@ def safe_next(target: str | None, default: str) -> str:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return default
     return target
+
+
+def error_messages(error) -> list[str]:
+    """Every message of a DomainError (field messages first, else its detail), for a flash."""
+    messages = [m for msgs in (error.errors or {}).values() for m in msgs]
+    return messages or [str(error.detail)]
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def download(data: bytes, filename: str, mimetype: str):
+    """A file download with a UTF-8 (Chinese) file name (RFC 6266 ``filename*``)."""
+    from urllib.parse import quote
+
+    from flask import Response
+
+    response = Response(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"download\"; filename*=UTF-8''{quote(filename)}")
+    return response

@@ -13,6 +13,7 @@ from flask_login import current_user
 from enforcement.core import jobs, storage
 from enforcement.core.api import ApiBlueprint, paginate_scan
 from enforcement.core.errors import UnsupportedMediaType
+from enforcement.core.forms import XLSX, download
 from enforcement.core.permissions import P, require
 from enforcement.enterprises import importer, service
 from enforcement.enterprises import schemas as s
@@ -21,7 +22,6 @@ from enforcement.extensions import db
 blp = ApiBlueprint("enterprises_api", __name__, url_prefix="/api/v1",
                    description="企业库与分类分级 Enterprise registry and risk classes")
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _filters(query) -> service.Filters:
@@ -186,7 +186,7 @@ class ImportTemplate(MethodView):
     @blp.response(200, content_type=XLSX)
     def get(self):
         """The import sheet with its Chinese headers and a sheet of instructions."""
-        return _download(importer.export_xlsx(None, template=True), "企业导入模板.xlsx", XLSX)
+        return download(importer.export_xlsx(None, template=True), "企业导入模板.xlsx", XLSX)
 
 
 @blp.route("/enterprises/export")
@@ -198,14 +198,5 @@ class Export(MethodView):
         """The (filtered) list as .xlsx or .csv."""
         stmt = service.search(_filters(query))
         if query["format"] == "csv":
-            return _download(importer.export_csv(stmt), "企业名单.csv", "text/csv; charset=utf-8")
-        return _download(importer.export_xlsx(stmt), "企业名单.xlsx", XLSX)
-
-
-def _download(data: bytes, filename: str, mimetype: str) -> Response:
-    from urllib.parse import quote
-
-    response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"export\"; filename*=UTF-8''{quote(filename)}")
-    return response
+            return download(importer.export_csv(stmt), "企业名单.csv", "text/csv; charset=utf-8")
+        return download(importer.export_xlsx(stmt), "企业名单.xlsx", XLSX)

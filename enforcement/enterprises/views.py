@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from enforcement.core import jobs, storage
 from enforcement.core.errors import DomainError, StaleVersion, ValidationFailed
-from enforcement.core.forms import parse_form
+from enforcement.core.forms import XLSX, download, error_messages, parse_form
 from enforcement.core.permissions import P, require
 from enforcement.enterprises import registry, sectors, service
 from enforcement.enterprises import schemas as s
@@ -170,7 +170,7 @@ def override(enterprise_id: int):
         service.override(enterprise, risk_class, request.form.get("reason", ""), current_user.id)
     except ValidationFailed as err:
         db.session.rollback()
-        flash("；".join(m for msgs in (err.errors or {}).values() for m in msgs), "danger")
+        flash("；".join(error_messages(err)), "danger")
     else:
         flash(_("已调整分类。") if risk_class else _("已取消人工调整。"), "success")
     return redirect(url_for("enterprises.detail", enterprise_id=enterprise_id))
@@ -189,9 +189,7 @@ def import_sheet():
                 if upload is None or not upload.filename:
                     raise ValidationFailed(_("请选择要导入的文件。"))
                 record = storage.store(upload.stream, upload.filename, current_user.id)
-                if record.content_type not in (
-                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                        "text/csv", "text/plain"):
+                if record.content_type not in (XLSX, "text/csv", "text/plain"):
                     raise ValidationFailed(_("只能导入 .xlsx 或 .csv 文件。"))
                 file_id = record.id
             else:
@@ -257,21 +255,19 @@ def _pivot(rows) -> dict[str, dict[str, int]]:
 @require(P.ENTERPRISES_READ)
 def export():
     from enforcement.enterprises import importer
-    from enforcement.enterprises.api import XLSX, _download
 
     data, _errors = parse_form(s.ExportQuerySchema(unknown=ma.EXCLUDE), request.args)
     data = data or {"format": "xlsx"}
     fmt = data.pop("format", "xlsx")
     stmt = service.search(service.Filters(**data))
     if fmt == "csv":
-        return _download(importer.export_csv(stmt), "企业名单.csv", "text/csv; charset=utf-8")
-    return _download(importer.export_xlsx(stmt), "企业名单.xlsx", XLSX)
+        return download(importer.export_csv(stmt), "企业名单.csv", "text/csv; charset=utf-8")
+    return download(importer.export_xlsx(stmt), "企业名单.xlsx", XLSX)
 
 
 @bp.route("/import-template")
 @require(P.ENTERPRISES_READ)
 def template():
     from enforcement.enterprises import importer
-    from enforcement.enterprises.api import XLSX, _download
 
-    return _download(importer.export_xlsx(None, template=True), "企业导入模板.xlsx", XLSX)
+    return download(importer.export_xlsx(None, template=True), "企业导入模板.xlsx", XLSX)

@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from enforcement.core import notify
 from enforcement.core.errors import DomainError, NotFound
+from enforcement.core.forms import error_messages
 from enforcement.core.permissions import P, require
 from enforcement.enterprises import service as enterprises
 from enforcement.experts import service
@@ -109,7 +110,7 @@ def act(assignment_id: int):
         flash(str(err.detail), "danger")
     except DomainError as err:
         db.session.rollback()
-        messages = [m for msgs in (err.errors or {}).values() for m in msgs] or [str(err.detail)]
+        messages = error_messages(err)
         flash("；".join(messages), "danger")
     else:
         labels = {"accept": _("已接受邀请。"), "decline": _("已谢绝邀请。"),
@@ -160,7 +161,7 @@ def update_own_profile():
         service.update_expert(expert, request.form.get("version", type=int), data, by_self=True)
     except DomainError as err:
         db.session.rollback()
-        messages = [m for msgs in (err.errors or {}).values() for m in msgs] or [str(err.detail)]
+        messages = error_messages(err)
         flash("；".join(messages), "danger")
     else:
         flash(_("已更新专长与可用状态。"), "success")

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from enforcement.core import calendar_store, clock, jobs
 from enforcement.core.errors import ValidationFailed
+from enforcement.core.forms import error_messages
 from enforcement.core.permissions import P, authenticated, require
 from enforcement.system import service
 
@@ -35,7 +36,7 @@ def calendar():
         try:
             service.enter_year(year, text, request.form.get("source", ""), current_user.id)
         except ValidationFailed as err:
-            errors = [m for msgs in (err.errors or {}).values() for m in msgs]
+            errors = error_messages(err)
             status = 422
         else:
             flash(_("已保存 %(y)s 年法定节假日。", y=year), "success")

@@ -1,0 +1,1 @@
+"""Annual inspection plans (年度监督检查计划)."""
