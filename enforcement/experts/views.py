@@ -35,7 +35,48 @@ def index():
 def profile(expert_id: int):
     expert = service.get_expert(expert_id)
     return render_template("experts/profile.html", expert=expert,
-                           assignments=service.assignments_of_expert(expert))
+                           assignments=service.assignments_of_expert(expert),
+                           kinds=service.taxonomy().service_kinds)
+
+
+@bp.route("/<int:expert_id>/engagements", methods=["POST"])
+@require(P.EXPERTS_MANAGE)
+def add_engagement(expert_id: int):
+    from datetime import date as date_type
+
+    expert = service.get_expert(expert_id)
+    form = request.form
+    try:
+        start = date_type.fromisoformat(form.get("start_on") or "")
+        end = date_type.fromisoformat(form["end_on"]) if form.get("end_on") else None
+        service.add_engagement(expert, enterprise_uscc=form.get("enterprise_uscc", ""),
+                               enterprise_name=form.get("enterprise_name", ""),
+                               kind=form.get("kind", ""),
+                               by_employer=form.get("by_employer") == "1",
+                               start_on=start, end_on=end)
+    except ValueError:
+        flash(_("日期格式无效，应为 YYYY-MM-DD。"), "danger")
+    except DomainError as err:
+        db.session.rollback()
+        flash("；".join(error_messages(err)), "danger")
+    else:
+        flash(_("已记录服务经历（回避依据）。"), "success")
+    return redirect(url_for("experts.profile", expert_id=expert_id))
+
+
+@bp.route("/<int:expert_id>/relations", methods=["POST"])
+@require(P.EXPERTS_MANAGE)
+def declare_relation(expert_id: int):
+    expert = service.get_expert(expert_id)
+    try:
+        service.declare_relation(expert, enterprise_uscc=request.form.get("enterprise_uscc", ""),
+                                 relation=request.form.get("relation", ""))
+    except DomainError as err:
+        db.session.rollback()
+        flash("；".join(error_messages(err)), "danger")
+    else:
+        flash(_("已登记申报的利害关系。"), "success")
+    return redirect(url_for("experts.profile", expert_id=expert_id))
 
 
 @bp.route("/search")
@@ -44,10 +85,16 @@ def search():
     q = request.args.get("q") or ""
     enterprise = None
     enterprise_id = request.args.get("enterprise_id", type=int)
+    enterprise_q = (request.args.get("enterprise_q") or "").strip()[:100]
     results, error = [], None
     try:
         if enterprise_id:
             enterprise = enterprises.get_enterprise(enterprise_id)
+        elif enterprise_q:
+            enterprise = db.session.scalars(enterprises.search(
+                enterprises.Filters(q=enterprise_q)).limit(1)).first()
+            if enterprise is None:
+                raise NotFound(_("没有找到企业“%(q)s”", q=enterprise_q))
         if q or enterprise:
             results = service.search(q, enterprise=enterprise, limit=20,
                                      include_excluded=bool(request.args.get("show_excluded")))

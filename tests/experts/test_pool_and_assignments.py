@@ -232,3 +232,20 @@ def test_expert_updates_own_skills_on_the_portal(client, login, make_expert):
     assert response.status_code == 302
     db.session.refresh(expert)
     assert expert.skills == ["电气安全", "防爆电气"]
+
+
+def test_profile_forms_record_service_and_declarations(client, make_user, login, make_expert,
+                                                       dusty):
+    from tests.conftest import csrf_token
+
+    expert, _u = make_expert("甲乙专家", ["粉尘防爆"])
+    login(make_user(["officer"]))
+    token = csrf_token(client, f"/experts/{expert.id}")
+    client.post(f"/experts/{expert.id}/engagements", data={
+        "csrf_token": token, "enterprise_name": dusty.name, "enterprise_uscc": dusty.uscc,
+        "kind": "咨询", "start_on": "2025-06-01"})
+    bad = client.post(f"/experts/{expert.id}/relations", data={
+        "csrf_token": token, "enterprise_uscc": "bad", "relation": ""}, follow_redirects=True)
+    assert "请说明关系" in bad.get_data(as_text=True)
+    page = client.get(f"/experts/search?q=粉尘防爆&enterprise_q={dusty.name}&show_excluded=1")
+    assert "本人近 3 年为该企业提供过咨询服务" in page.get_data(as_text=True)
