@@ -5,3 +5,4 @@ from enforcement.auth import models as auth_models  # noqa: F401
 from enforcement.core import audit, calendar_store, jobs, notify, numbering, storage  # noqa: F401
 from enforcement.enterprises import models as enterprise_models  # noqa: F401
 from enforcement.experts import models as expert_models  # noqa: F401
+from enforcement.plans import models as plan_models  # noqa: F401

@@ -91,6 +91,8 @@ def register_blueprints(app: Flask) -> None:
     from enforcement.enterprises import views as enterprises_views
     from enforcement.experts import api as experts_api
     from enforcement.experts import views as experts_views
+    from enforcement.plans import api as plans_api
+    from enforcement.plans import views as plans_views
     from enforcement.system import api as system_api
     from enforcement.system import views as system_views
 
@@ -101,8 +103,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(system_views.bp)
     app.register_blueprint(enterprises_views.bp)
     app.register_blueprint(experts_views.bp)
+    app.register_blueprint(plans_views.bp)
     for blp in (auth_api.blp, auth_api.users_blp, audit_api.blp, system_api.blp,
-                enterprises_api.blp, experts_api.blp):
+                enterprises_api.blp, experts_api.blp, plans_api.blp):
         api.register_blueprint(blp)
         csrf.exempt(blp)  # the API takes bearer tokens only: no cookie, nothing to forge
 

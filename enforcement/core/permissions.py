@@ -56,6 +56,9 @@ class P(StrEnum):
     EXPERTS_MANAGE = "experts.manage"        # keep profiles, past service, relationships
     ASSIGNMENTS_MANAGE = "assignments.manage"  # invite, withdraw, rate
     EXPERT_SELF = "expert.self"              # an expert's own portal: answer, give opinions
+    PLANS_READ = "plans.read"
+    PLANS_DRAFT = "plans.draft"              # compute drafts, submit them
+    PLANS_APPROVE = "plans.approve"          # approve, return, publish (the leader)
 
 
 _FILES = {P.FILES_UPLOAD, P.FILES_READ}
@@ -63,10 +66,13 @@ _REGISTRY = {P.ENTERPRISES_READ, P.ENTERPRISES_EDIT, P.ENTERPRISES_CLASSIFY}
 _EXPERTS = {P.EXPERTS_READ, P.EXPERTS_MANAGE, P.ASSIGNMENTS_MANAGE}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[P]] = {
-    Role.OFFICER: frozenset({P.USERS_LIST, *_FILES, *_REGISTRY, *_EXPERTS}),
+    Role.OFFICER: frozenset({P.USERS_LIST, *_FILES, *_REGISTRY, *_EXPERTS, P.PLANS_READ,
+                             P.PLANS_DRAFT}),
     Role.LEADER: frozenset({P.USERS_LIST, *_FILES, *_REGISTRY, *_EXPERTS,
-                            P.ENTERPRISES_OVERRIDE}),
-    Role.REVIEWER: frozenset({P.USERS_LIST, *_FILES, P.ENTERPRISES_READ, P.EXPERTS_READ}),
+                            P.ENTERPRISES_OVERRIDE, P.PLANS_READ, P.PLANS_DRAFT,
+                            P.PLANS_APPROVE}),
+    Role.REVIEWER: frozenset({P.USERS_LIST, *_FILES, P.ENTERPRISES_READ, P.EXPERTS_READ,
+                              P.PLANS_READ}),
     Role.EXPERT: frozenset({*_FILES, P.EXPERT_SELF}),
     Role.ADMIN: frozenset({P.USERS_LIST, P.USERS_MANAGE, P.CALENDAR_MANAGE}),
     Role.AUDITOR: frozenset({P.AUDIT_READ}),

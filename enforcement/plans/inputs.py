@@ -111,7 +111,8 @@ def _number(data: Mapping, key: str, low: float, high: float, where: str) -> flo
 def _int(data: Mapping, key: str, low: int, high: int, where: str) -> int:
     value = data.get(key)
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise PlanRulesError(f"{where}{key}: needs a whole number in [{low}, {high}], got {value!r}")
+        raise PlanRulesError(f"{where}{key}: needs a whole number in [{low}, {high}], "
+                             f"got {value!r}")
     return value
 
 

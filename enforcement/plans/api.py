@@ -1,0 +1,72 @@
+"""REST: annual plans (API.md "Annual plans")."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_login import current_user
+
+from enforcement.core.api import ApiBlueprint, paginate_select
+from enforcement.core.permissions import P, require
+from enforcement.plans import schemas as s
+from enforcement.plans import service
+
+blp = ApiBlueprint("plans_api", __name__, url_prefix="/api/v1",
+                   description="年度监督检查计划 Annual inspection plans")
+
+
+def _dump(plan) -> dict:
+    body = s.PlanSchema().dump(plan)
+    body["allowed_actions"] = service.allowed_actions(plan, current_user)
+    return body
+
+
+@blp.route("/plans")
+class Plans(MethodView):
+    @require(P.PLANS_READ)
+    @blp.arguments(s.PlanQuerySchema, location="query")
+    @blp.response(200, s.PlanSchema(many=True))
+    @blp.paginate()
+    def get(self, query, pagination_parameters):
+        plans = paginate_select(service.list_plans(query.get("year")), pagination_parameters)
+        return [_dump(p) for p in plans]
+
+    @require(P.PLANS_DRAFT)
+    @blp.arguments(s.PlanCreateSchema)
+    @blp.response(201, s.PlanSchema)
+    def post(self, data):
+        """Compute a draft: capacity, mandatory visits, the seeded 双随机 draw, months, teams."""
+        return _dump(service.create_plan(data, current_user.id))
+
+
+@blp.route("/plans/<int:plan_id>")
+class PlanItem(MethodView):
+    @require(P.PLANS_READ)
+    @blp.response(200, s.PlanSchema)
+    def get(self, plan_id):
+        return _dump(service.get_plan(plan_id))
+
+
+@blp.route("/plans/<int:plan_id>/tasks")
+class PlanTasks(MethodView):
+    @require(P.PLANS_READ)
+    @blp.arguments(s.TaskQuerySchema, location="query")
+    @blp.response(200, s.PlanTaskSchema(many=True))
+    @blp.paginate()
+    def get(self, query, pagination_parameters, plan_id):
+        """The tasks in plan order (the same inputs and seed give the same order)."""
+        plan = service.get_plan(plan_id)
+        return paginate_select(service.tasks_of(plan, query.get("month")), pagination_parameters)
+
+
+@blp.route("/plans/<int:plan_id>/actions")
+class PlanActions(MethodView):
+    @require(P.PLANS_DRAFT, P.PLANS_APPROVE)
+    @blp.arguments(s.PlanActionSchema)
+    @blp.response(200, s.PlanSchema)
+    def post(self, data, plan_id):
+        """submit (drafter), return (with an opinion) / approve / publish (the leader)."""
+        plan = service.get_plan(plan_id)
+        return _dump(service.act(plan, data["action"], data["version"], current_user,
+                                 data.get("opinion")))
+
+

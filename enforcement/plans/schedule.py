@@ -1,0 +1,192 @@
+"""When, and by whom: months for the visits and two-officer teams (DOMAIN Part 1 "Plan").
+
+* **Months.** Each month's share of the year's visits is proportional to its *available*
+  working days: working days on the official calendar minus those inside the avoided holiday
+  weeks (春节, 国庆节 — dates by holiday name from core.workdays; for a year without official
+  data, from the rules file), widened by ``avoid_margin_days`` on each side. So February and
+  October get fewer visits, and a month with no available day gets none ("where possible":
+  a month only loses the days actually avoided).
+* **Spacing.** An enterprise with v ≥ 2 visits gets months at least ``min(min_gap_months,
+  12 // v)`` apart (A's two visits ≥ 4 months apart), choosing among all such patterns the one
+  that fits the months' remaining room best. These are placed first, by enterprise id.
+* **Township clusters.** Single visits are ordered by township (starting at a township chosen
+  with the seed, so the same townships are not always first) and fill the months in order, so a
+  month covers a few townships; within a month tasks are listed by township.
+* **Teams.** Each visit gets ``team_size`` (≥ 2) officers with distinct certificate numbers
+  (行政处罚法 第四十二条), never one with a declared relationship to the enterprise (回避):
+  the least-loaded eligible officers, ties broken by ``random.Random(f"{seed}:teams")``, so
+  workloads stay within one visit of each other unless 回避 forces otherwise.
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
+from functools import cache
+from itertools import combinations
+
+from enforcement.core import workdays
+from enforcement.plans.inputs import AvoidRule, PlanOfficer, PlanRules
+from enforcement.plans.selection import Visit
+
+_DAY = timedelta(days=1)
+
+
+def _is_workday(d: date, cal: workdays.LegalCalendar) -> bool:
+    return workdays.is_workday(d, cal).value
+
+
+def _official_span(year: int, rule: AvoidRule,
+                   cal: workdays.LegalCalendar) -> tuple[date, date] | None:
+    yc = cal.year_calendar(year)
+    days = sorted(d for d, name in yc.holidays.items() if name == rule.holiday) if yc else []
+    if not days:
+        return None
+    start, end = days[0], days[-1]
+    while start > workdays.MIN_DATE and not _is_workday(start - _DAY, cal):
+        start -= _DAY  # the weekend or merged holiday (中秋) joined to it
+    while end < workdays.MAX_DATE and not _is_workday(end + _DAY, cal):
+        end += _DAY
+    return start, end
+
+
+def _fallback_span(year: int, rule: AvoidRule) -> tuple[date, date] | None:
+    anchor = rule.fallback_dates.get(year)
+    if anchor is None and rule.fallback_month_day is not None:
+        anchor = date(year, *rule.fallback_month_day)
+    if anchor is None:
+        return None
+    first, last = rule.fallback_span
+    return anchor + first * _DAY, anchor + last * _DAY
+
+
+def avoided_periods(year: int, rules: PlanRules,
+                    cal: workdays.LegalCalendar) -> tuple[list[dict], list[str]]:
+    """The holiday weeks to avoid, with where their dates came from, and notes for the page."""
+    periods, notes = [], []
+    margin = rules.avoid_margin_days * _DAY
+    for rule in rules.avoid:
+        span, source = _official_span(year, rule, cal), "official"
+        if span is None:
+            span, source = _fallback_span(year, rule), "rules"
+            if span is None:
+                notes.append(f"{year} 年没有{rule.label}的日期（官方日历与规则文件均无），未避开")
+                continue
+            notes.append(f"{rule.label}日期取自规则文件（{span[0]}至{span[1]}），"
+                         f"官方安排公布后请重新编制")
+        periods.append({"holiday": rule.holiday, "label": rule.label, "start": span[0],
+                        "end": span[1], "avoid_from": span[0] - margin,
+                        "avoid_to": span[1] + margin, "source": source})
+    return periods, notes
+
+
+def month_table(year: int, periods: Sequence[dict],
+                cal: workdays.LegalCalendar) -> dict[int, dict]:
+    """Per month: working days, and those available (outside the avoided weeks)."""
+    months = {m: {"workdays": 0, "available_workdays": 0} for m in range(1, 13)}
+    d = date(year, 1, 1)
+    while d.year == year:
+        if _is_workday(d, cal):
+            months[d.month]["workdays"] += 1
+            if not any(p["avoid_from"] <= d <= p["avoid_to"] for p in periods):
+                months[d.month]["available_workdays"] += 1
+        d += _DAY
+    return months
+
+
+@cache
+def _patterns(visits: int, gap: int) -> tuple[tuple[int, ...], ...]:
+    """Month combinations for ``visits`` visits, consecutive months ≥ ``gap`` apart."""
+    return tuple(p for p in combinations(range(1, 13), visits)
+                 if all(b - a >= gap for a, b in zip(p, p[1:], strict=False)))
+
+
+def _spread(pattern: tuple[int, ...]) -> int:
+    return min(b - a for a, b in zip(pattern, pattern[1:], strict=False))
+
+
+def _largest_remainder(total: int, shares: Sequence[float]) -> list[int]:
+    whole = sum(shares)
+    if total <= 0 or whole <= 0:
+        return [0] * len(shares)
+    raw = [total * s / whole for s in shares]
+    counts = [int(r) for r in raw]
+    by_fraction = sorted(range(len(raw)), key=lambda i: (counts[i] - raw[i], i))
+    for i in by_fraction[:total - sum(counts)]:
+        counts[i] += 1
+    return counts
+
+
+def assign_months(visits: Sequence[Visit], available: dict[int, int], min_gap: int,
+                  seed: int) -> None:
+    """Set ``month`` on every visit (see the module docstring)."""
+    groups: dict[int, list[Visit]] = {}
+    for v in visits:
+        groups.setdefault(v.enterprise.id, []).append(v)
+    weights = [available[m] for m in range(1, 13)]
+    if not any(weights):
+        weights = [1] * 12
+    total = len(visits)
+    target = [0.0] + [total * w / sum(weights) for w in weights]
+    load = [0] * 13
+    for eid in sorted(k for k, g in groups.items() if len(g) > 1):
+        group = groups[eid]
+        gap = min(min_gap, 12 // len(group))
+
+        def fit(pattern: tuple[int, ...]) -> tuple[float, float, int]:
+            rooms = [target[m] - load[m] for m in pattern]
+            return min(rooms), sum(rooms), _spread(pattern)
+
+        for v, month in zip(group, max(_patterns(len(group), gap), key=fit), strict=True):
+            v.month = month
+            load[month] += 1
+
+    singles = [g[0] for g in groups.values() if len(g) == 1]
+    townships = sorted({v.enterprise.township for v in singles})
+    if townships:
+        start = random.Random(f"{seed}:months").randrange(len(townships))
+        townships = townships[start:] + townships[:start]
+    position = {t: i for i, t in enumerate(townships)}
+    singles.sort(key=lambda v: (position[v.enterprise.township], v.enterprise.id))
+    quotas = _largest_remainder(len(singles), [max(0.0, target[m] - load[m])
+                                               for m in range(1, 13)])
+    i = 0
+    for month, quota in enumerate(quotas, start=1):
+        for v in singles[i:i + quota]:
+            v.month = month
+        i += quota
+
+
+def assign_teams(visits: Iterable[Visit], officers: Sequence[PlanOfficer], team_size: int,
+                 seed: int) -> tuple[list[tuple[int, ...]], dict[int, int]]:
+    """Teams for ``visits`` in their order, and each officer's number of visits.
+
+    Input validation guarantees ``team_size`` eligible distinct certificates per enterprise.
+    """
+    rng = random.Random(f"{seed}:teams")
+    loads = [0] * len(officers)
+    heap = [(0, rng.random(), i) for i in range(len(officers))]
+    heapq.heapify(heap)
+    teams = []
+    for v in visits:
+        eid = v.enterprise.id
+        chosen: list[int] = []
+        certificates: set[str] = set()
+        aside = []
+        while len(chosen) < team_size:
+            item = heapq.heappop(heap)
+            officer = officers[item[2]]
+            if eid in officer.excluded_enterprise_ids or officer.certificate_no in certificates:
+                aside.append(item)
+                continue
+            chosen.append(item[2])
+            certificates.add(officer.certificate_no)
+        for item in aside:
+            heapq.heappush(heap, item)
+        for i in chosen:
+            loads[i] += 1
+            heapq.heappush(heap, (loads[i], rng.random(), i))
+        teams.append(tuple(sorted(officers[i].id for i in chosen)))
+    return teams, {o.id: loads[i] for i, o in enumerate(officers)}

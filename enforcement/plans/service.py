@@ -1,0 +1,182 @@
+"""年度监督检查计划 — compute a plan from the registry and the officers, keep it, and take it
+through draft → submitted → approved (leader) → published (安全生产法 第六十二条)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import asdict
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from enforcement.auth.models import User, UserRole
+from enforcement.core import audit, clock
+from enforcement.core.errors import Conflict, NotFound, TransitionNotAllowed, ValidationFailed
+from enforcement.enterprises.models import Enterprise
+from enforcement.experts import matching
+from enforcement.extensions import db
+from enforcement.plans import engine
+from enforcement.plans.inputs import (
+    Campaign,
+    PlanEnterprise,
+    PlanInputError,
+    PlanInputs,
+    PlanOfficer,
+)
+from enforcement.plans.models import FROZEN_STATES, Plan, PlanTask
+
+FEATURE_COLUMNS = ("dust_explosion", "metal_dust", "dust_workers", "ammonia_refrigeration",
+                   "ammonia_tonnes", "confined_space", "confined_space_toxic", "metal_smelting",
+                   "major_hazard_level", "hazardous_chemicals_use")
+
+# (state, action) → (next state, permission needed)
+WORKFLOW: dict[tuple[str, str], tuple[str, str]] = {
+    ("draft", "submit"): ("submitted", "plans.draft"),
+    ("submitted", "return"): ("draft", "plans.approve"),
+    ("submitted", "approve"): ("approved", "plans.approve"),
+    ("approved", "publish"): ("published", "plans.approve"),
+}
+
+
+def get_plan(plan_id: int) -> Plan:
+    plan = db.session.get(Plan, plan_id)
+    if plan is None:
+        raise NotFound(_("计划 %(id)s 不存在", id=plan_id))
+    return plan
+
+
+def list_plans(year: int | None = None):
+    stmt = sa.select(Plan).order_by(Plan.year.desc(), Plan.id.desc())
+    return stmt.where(Plan.year == year) if year else stmt
+
+
+def _officers(officer_ids: list[int] | None) -> list[PlanOfficer]:
+    stmt = (sa.select(User.id, User.certificate_no).join(UserRole)
+            .where(UserRole.role == "officer", User.active.is_(True),
+                   User.certificate_no.is_not(None)).order_by(User.id))
+    if officer_ids:
+        stmt = stmt.where(User.id.in_(officer_ids))
+    rows = db.session.execute(stmt).all()
+    if officer_ids and len(rows) != len(set(officer_ids)):
+        found = {r[0] for r in rows}
+        missing = sorted(set(officer_ids) - found)
+        raise ValidationFailed(_("执法人员有误"), errors={"officer_ids": [
+            _("以下用户不是在岗且持证的执法人员：%(ids)s", ids="、".join(map(str, missing)))]})
+    return [PlanOfficer(id=r[0], certificate_no=r[1]) for r in rows]
+
+
+def _enterprises() -> list[PlanEnterprise]:
+    columns = [getattr(Enterprise, c) for c in FEATURE_COLUMNS]
+    rows = db.session.execute(
+        sa.select(Enterprise.id, Enterprise.risk_class, Enterprise.township, Enterprise.sector,
+                  Enterprise.name, *columns).where(Enterprise.risk_class.is_not(None))
+        .order_by(Enterprise.id))
+    out = []
+    for row in rows:
+        features = dict(zip(FEATURE_COLUMNS, row[5:], strict=True))
+        if features["ammonia_tonnes"] is not None:
+            features["ammonia_tonnes"] = float(features["ammonia_tonnes"])
+        out.append(PlanEnterprise(id=row[0], risk_class=row[1], township=row[2], sector=row[3],
+                                  name=row[4], features=features))
+    return out
+
+
+def create_plan(params: dict[str, Any], user_id: int | None) -> Plan:
+    """Compute a draft plan (the same inputs and seed always give the same tasks)."""
+    seed = params.get("seed")
+    if seed is None:
+        seed = secrets.randbelow(2**31)
+    campaigns = tuple(Campaign(**c) for c in params.get("campaigns") or ())
+    inputs = PlanInputs(
+        year=params["year"], seed=seed, officers=_officers(params.get("officer_ids")),
+        enterprises=_enterprises(),
+        other_enforcement_days=params.get("other_enforcement_days") or {},
+        non_enforcement_days=params.get("non_enforcement_days") or {},
+        officer_days_per_inspection=params.get("officer_days_per_inspection"),
+        reserve_ratio=params.get("reserve_ratio"),
+        random_ratio_min=params.get("random_ratio_min"), campaigns=campaigns)
+    try:
+        computed = engine.generate_plan(inputs, needs_for=matching.needs_for)
+    except PlanInputError as err:
+        raise ValidationFailed(_("计划参数有误"), errors={
+            k: list(v) for k, v in err.errors.items()}) from err
+    stored_params = {**params, "seed": seed,
+                     "campaigns": [asdict(c) for c in campaigns]}
+    plan = Plan(
+        year=computed.year, seed=computed.seed, state="draft", ruleset=computed.ruleset,
+        provisional=computed.provisional, params=audit.to_jsonable(stored_params),
+        capacity=audit.to_jsonable(computed.capacity),
+        deductions=audit.to_jsonable(computed.deductions),
+        allocation=audit.to_jsonable(computed.allocation),
+        summary=audit.to_jsonable(computed.summary),
+        shortfall=audit.to_jsonable(computed.shortfall),
+        officer_load={str(k): v for k, v in computed.officer_load.items()},
+        random_pool_ids=list(computed.random_pool_ids),
+        random_drawn_ids=list(computed.random_drawn_ids),
+        notes=list(computed.notes), avoided=audit.to_jsonable(list(computed.avoided)),
+        created_by=user_id)
+    db.session.add(plan)
+    db.session.flush()
+    db.session.execute(sa.insert(PlanTask), [
+        {"plan_id": plan.id, "seq": i, "enterprise_id": t.enterprise_id, "month": t.month,
+         "kind": t.kind, "reason": t.reason, "officer_ids": list(t.officer_ids),
+         "expert_needs": list(t.expert_needs), "covered": t.covered, "state": "planned"}
+        for i, t in enumerate(computed.tasks, start=1)])
+    audit.record("plan_computed", "plans", plan.id,
+                 changes={"year": plan.year, "seed": plan.seed, "tasks": len(computed.tasks),
+                          "ruleset": plan.ruleset})
+    return plan
+
+
+def allowed_actions(plan: Plan, user) -> list[str]:
+    return [action for (state, action), (_next, permission) in WORKFLOW.items()
+            if state == plan.state and user.can(permission)]
+
+
+def act(plan: Plan, action: str, version: int | None, user, opinion: str | None = None) -> Plan:
+    """One step of the workflow table; an approved plan is frozen."""
+    step = WORKFLOW.get((plan.state, action))
+    if step is None:
+        raise TransitionNotAllowed(_("计划当前为“%(s)s”，不能执行“%(a)s”", s=plan.state, a=action))
+    next_state, permission = step
+    if not user.can(permission):
+        from enforcement.core.errors import Forbidden
+
+        raise Forbidden(_("您的角色不能执行此操作"))
+    plan.check_version(version)
+    now = clock.now()
+    if action == "return":
+        if not (opinion or "").strip():
+            raise ValidationFailed(_("退回须写明意见"), errors={"opinion": [_("请写明退回意见。")]})
+        plan.return_opinion = opinion.strip()
+    if action == "approve":
+        clash = db.session.scalar(sa.select(Plan.id).where(
+            Plan.year == plan.year, Plan.state.in_(FROZEN_STATES), Plan.id != plan.id))
+        if clash is not None:
+            raise Conflict(_("%(y)s 年已有批准的计划（#%(id)s），每年只能批准一个计划。",
+                             y=plan.year, id=clash))
+        plan.approved_by, plan.approved_at = user.id, now
+    if action == "submit":
+        plan.submitted_at = now
+    if action == "publish":
+        plan.published_at = now
+    plan.state = next_state
+    db.session.flush()
+    audit.record(f"plan_{action}", "plans", plan.id, changes={"state": next_state})
+    return plan
+
+
+def tasks_of(plan: Plan, month: int | None = None):
+    stmt = sa.select(PlanTask).where(PlanTask.plan_id == plan.id).order_by(PlanTask.seq)
+    return stmt.where(PlanTask.month == month) if month else stmt
+
+
+def tasks_of_officer(plan: Plan, officer_id: int, month: int | None = None) -> list[PlanTask]:
+    """An officer's tasks (teams are JSON lists: filtered here, a county plan is small)."""
+    return [t for t in db.session.scalars(tasks_of(plan, month)) if officer_id in t.officer_ids]
+
+
+def published_plan(year: int) -> Plan | None:
+    return db.session.scalar(sa.select(Plan).where(Plan.year == year,
+                                                   Plan.state.in_(FROZEN_STATES)))

@@ -1,0 +1,108 @@
+"""Pages: plans of a year, a plan with its capacity arithmetic, shortfall and tasks, and an
+officer's own tasks."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from enforcement.core import clock
+from enforcement.core.errors import DomainError, ValidationFailed
+from enforcement.core.forms import error_messages
+from enforcement.core.permissions import P, require
+from enforcement.extensions import db
+from enforcement.plans import engine, service
+
+bp = Blueprint("plans", __name__, url_prefix="/plans")
+
+
+@bp.route("/")
+@require(P.PLANS_READ)
+def index():
+    plans = db.session.scalars(service.list_plans()).all()
+    return render_template("plans/index.html", plans=plans, next_year=clock.today().year + 1,
+                           other=engine.other_enforcement_categories(),
+                           non=engine.non_enforcement_categories())
+
+
+@bp.route("/new", methods=["POST"])
+@require(P.PLANS_DRAFT)
+def new():
+    form = request.form
+    errors: list[str] = []
+
+    def days(names, prefix):
+        out = {}
+        for i, name in enumerate(names):
+            raw = (form.get(f"{prefix}{i}") or "").strip()
+            if raw:
+                try:
+                    out[name] = float(raw)
+                except ValueError:
+                    errors.append(_("“%(n)s”应为数字。", n=name))
+        return out
+
+    params = {
+        "year": form.get("year", type=int), "seed": form.get("seed", type=int),
+        "other_enforcement_days": days(engine.other_enforcement_categories(), "o"),
+        "non_enforcement_days": days(engine.non_enforcement_categories(), "n"),
+        "reserve_ratio": (form.get("reserve_percent", type=float) or 0) / 100
+        if form.get("reserve_percent") else None,
+    }
+    try:
+        if errors:
+            raise ValidationFailed(_("计划参数有误"), errors={"days": errors})
+        if not params["year"]:
+            raise ValidationFailed(_("请填写年度"), errors={"year": [_("请填写年度。")]})
+        plan = service.create_plan(params, current_user.id)
+    except DomainError as err:
+        db.session.rollback()
+        flash("；".join(error_messages(err)), "danger")
+        return redirect(url_for("plans.index"))
+    flash(_("已生成 %(y)s 年计划草案 #%(id)s。", y=plan.year, id=plan.id), "success")
+    return redirect(url_for("plans.detail", plan_id=plan.id))
+
+
+@bp.route("/<int:plan_id>")
+@require(P.PLANS_READ)
+def detail(plan_id: int):
+    plan = service.get_plan(plan_id)
+    month = request.args.get("month", type=int)
+    page = db.paginate(service.tasks_of(plan, month), per_page=50, max_per_page=200)
+    from enforcement.enterprises.models import Enterprise
+
+    names = dict(db.session.execute(db.select(Enterprise.id, Enterprise.name).where(
+        Enterprise.id.in_([t.enterprise_id for t in page.items]))).all())
+    return render_template("plans/detail.html", plan=plan, page=page, month=month, names=names,
+                           actions=service.allowed_actions(plan, current_user))
+
+
+@bp.route("/<int:plan_id>/act", methods=["POST"])
+@require(P.PLANS_DRAFT, P.PLANS_APPROVE)
+def act(plan_id: int):
+    plan = service.get_plan(plan_id)
+    try:
+        service.act(plan, request.form.get("action", ""), request.form.get("version", type=int),
+                    current_user, request.form.get("opinion"))
+    except DomainError as err:
+        db.session.rollback()
+        flash("；".join(error_messages(err)), "danger")
+    else:
+        flash(_("计划状态已更新为：%(s)s", s=plan.state), "success")
+    return redirect(url_for("plans.detail", plan_id=plan_id))
+
+
+@bp.route("/mine")
+@require(P.PLANS_READ)
+def my_tasks():
+    year = request.args.get("year", type=int) or clock.today().year
+    month = request.args.get("month", type=int)
+    plan = service.published_plan(year)
+    tasks = service.tasks_of_officer(plan, current_user.id, month) if plan else []
+    from enforcement.enterprises.models import Enterprise
+
+    names = dict(db.session.execute(db.select(Enterprise.id, Enterprise.name).where(
+        Enterprise.id.in_([t.enterprise_id for t in tasks]))).all()) if tasks else {}
+    return render_template("plans/mine.html", plan=plan, tasks=tasks, year=year, month=month,
+                           names=names)

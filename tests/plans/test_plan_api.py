@@ -1,0 +1,106 @@
+"""Annual plans through HTTP: create, reproducibility, workflow, one approved plan per year."""
+
+import pytest
+
+from enforcement.extensions import db
+from enforcement.plans.models import Plan
+from tests.conftest import bearer
+
+
+@pytest.fixture
+def county(make_user, make_enterprise):
+    officers = [make_user(["officer"]) for _ in range(4)]
+    enterprises = []
+    for _ in range(6):
+        enterprises.append(make_enterprise(industry_code="F5211", standardization_grade="2"))
+    enterprises.append(make_enterprise(industry_code="C3311", dust_explosion=True))
+    enterprises.append(make_enterprise(major_hazard_level=2, industry_code="C2614"))
+    return officers, enterprises
+
+
+@pytest.fixture
+def leader(make_user, api_token):
+    return api_token(make_user(["leader"]))
+
+
+def _create(client, token, **extra):
+    return client.post("/api/v1/plans", headers=bearer(token), json={
+        "year": 2026, "seed": 20260101, "other_enforcement_days": {}, **extra})
+
+
+def test_create_plan_with_capacity_and_tasks(client, leader, county):
+    response = _create(client, leader)
+    assert response.status_code == 201, response.get_json()
+    plan = response.get_json()
+    assert plan["state"] == "draft" and plan["seed"] == 20260101
+    capacity = plan["capacity"]
+    assert capacity["officers"] >= 4 and capacity["legal_workdays_per_officer"] == 248
+    assert capacity["provisional"] is False
+    assert set(plan["summary"]) >= {"key", "random", "campaign", "by_class", "by_month"}
+    assert plan["shortfall"]["inspections"] == 0
+    tasks = client.get(f"/api/v1/plans/{plan['id']}/tasks?page_size=100",
+                       headers=bearer(leader)).get_json()
+    assert tasks and all(len(t["officer_ids"]) >= 2 for t in tasks)
+    kinds = {t["kind"] for t in tasks}
+    assert "key" in kinds  # the A and B enterprises are visited
+
+
+def test_same_inputs_and_seed_give_the_same_tasks(client, leader, county):
+    first = _create(client, leader).get_json()
+    second = _create(client, leader).get_json()
+    strip = lambda ts: [{k: v for k, v in t.items() if k != "id"} for t in ts]  # noqa: E731
+    a = client.get(f"/api/v1/plans/{first['id']}/tasks?page_size=100", headers=bearer(leader))
+    b = client.get(f"/api/v1/plans/{second['id']}/tasks?page_size=100", headers=bearer(leader))
+    assert strip(a.get_json()) == strip(b.get_json())
+
+
+def test_unknown_category_and_bad_values_are_422(client, leader, county):
+    bad = _create(client, leader, other_enforcement_days={"打麻将": 3})
+    assert bad.status_code == 422 and "打麻将" in str(bad.get_json()["errors"])
+    negative = _create(client, leader, reserve_ratio=1.5)
+    assert negative.status_code == 422
+    assert db.session.query(Plan).count() == 0
+
+
+def test_2027_is_provisional(client, leader, county):
+    plan = client.post("/api/v1/plans", headers=bearer(leader),
+                       json={"year": 2027, "seed": 1}).get_json()
+    assert plan["provisional"] is True and plan["capacity"]["provisional"] is True
+
+
+def test_workflow_and_one_approved_plan_per_year(client, leader, make_user, api_token, county):
+    officer = api_token(make_user(["officer"]))
+    first = _create(client, leader).get_json()
+    second = _create(client, leader).get_json()
+
+    def act(token, plan, action, **extra):
+        return client.post(f"/api/v1/plans/{plan['id']}/actions", headers=bearer(token),
+                           json={"action": action, "version": plan["version"], **extra})
+
+    submitted = act(officer, first, "submit").get_json()
+    assert submitted["state"] == "submitted"
+    assert act(officer, submitted, "approve").status_code == 403
+    returned = act(leader, submitted, "return")
+    assert returned.status_code == 422  # an opinion is required
+    returned = act(leader, submitted, "return", opinion="请补充专项整治").get_json()
+    assert returned["state"] == "draft"
+    resubmitted = act(officer, returned, "submit").get_json()
+    approved = act(leader, resubmitted, "approve").get_json()
+    assert approved["state"] == "approved"
+    assert act(leader, approved, "approve").status_code == 409  # not twice
+    other = act(officer, second, "submit").get_json()
+    clash = act(leader, other, "approve")
+    assert clash.status_code == 409 and "每年只能批准一个计划" in clash.get_json()["detail"]
+    published = act(leader, approved, "publish").get_json()
+    assert published["state"] == "published"
+
+
+def test_officer_sees_own_tasks_once_published(client, leader, login, county):
+    officers, _enterprises = county
+    plan = _create(client, leader).get_json()
+    for action in ("submit", "approve", "publish"):
+        plan = client.post(f"/api/v1/plans/{plan['id']}/actions", headers=bearer(leader),
+                           json={"action": action, "version": plan["version"]}).get_json()
+    login(officers[0])
+    page = client.get("/plans/mine?year=2026").get_data(as_text=True)
+    assert "我的检查任务" in page and "本年度计划尚未发布" not in page
