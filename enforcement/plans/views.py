@@ -70,12 +70,16 @@ def detail(plan_id: int):
     plan = service.get_plan(plan_id)
     month = request.args.get("month", type=int)
     page = db.paginate(service.tasks_of(plan, month), per_page=50, max_per_page=200)
+    from enforcement.auth.models import User
     from enforcement.enterprises.models import Enterprise
 
     names = dict(db.session.execute(db.select(Enterprise.id, Enterprise.name).where(
         Enterprise.id.in_([t.enterprise_id for t in page.items]))).all())
+    officer_ids = {i for t in page.items for i in t.officer_ids}
+    officers = dict(db.session.execute(db.select(User.id, User.display_name).where(
+        User.id.in_(officer_ids))).all())
     return render_template("plans/detail.html", plan=plan, page=page, month=month, names=names,
-                           actions=service.allowed_actions(plan, current_user))
+                           officers=officers, actions=service.allowed_actions(plan, current_user))
 
 
 @bp.route("/<int:plan_id>/act", methods=["POST"])
