@@ -162,6 +162,27 @@ def calendar_show(year):
         click.echo(f"  {day['date']}  {'休' if day['kind'] == 'holiday' else '班'}  {day['name']}")
 
 
+# -- plans ------------------------------------------------------------------------------------
+
+plans_cli = AppGroup("plans", help="年度监督检查计划 Annual plans.")
+
+
+@plans_cli.command("verify-draw")
+@click.argument("plan_id", type=int)
+def plans_verify_draw(plan_id):
+    """Re-run a plan's 双随机 draw from its published seed, pool and weights."""
+    from enforcement.plans import service
+
+    try:
+        plan = service.get_plan(plan_id)
+    except DomainError as err:
+        _fail(err)
+    ok, message = service.verify_draw(plan)
+    click.echo(message)
+    if not ok:
+        sys.exit(1)
+
+
 # -- jobs -------------------------------------------------------------------------------------
 
 @click.command("worker")
@@ -239,3 +260,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(calendar_cli)
     app.cli.add_command(worker)
+    app.cli.add_command(plans_cli)

@@ -90,6 +90,30 @@ class Accidents(MethodView):
                                     data["serious_injuries"], data["summary"], current_user.id)
 
 
+@blp.route("/enterprises/<int:enterprise_id>/officer-relations")
+class OfficerRelations(MethodView):
+    @require(P.ENTERPRISES_READ)
+    @blp.response(200, s.OfficerRelationSchema(many=True))
+    def get(self, enterprise_id):
+        from enforcement.enterprises.models import OfficerRelation
+
+        service.get_enterprise(enterprise_id)
+        return db.session.scalars(db.select(OfficerRelation).where(
+            OfficerRelation.enterprise_id == enterprise_id)).all()
+
+    @require(P.ENTERPRISES_READ)
+    @blp.arguments(s.OfficerRelationSchema)
+    @blp.response(201, s.OfficerRelationSchema)
+    def post(self, data, enterprise_id):
+        """An officer declares a relationship requiring 回避 (a leader may record it for them);
+        the officer is then never on this enterprise's inspection team."""
+        from enforcement.auth import service as accounts
+
+        enterprise = service.get_enterprise(enterprise_id)
+        return service.declare_officer_relation(enterprise, accounts.get_user(data["user_id"]),
+                                                data["relation"], declared_by=current_user)
+
+
 def _classification_body(record) -> dict:
     return s.ClassificationSchema().dump(record)
 

@@ -133,3 +133,19 @@ class Classification(db.Model):
     override_reason: Mapped[str | None] = mapped_column(sa.String(500))
     computed_class: Mapped[str | None] = mapped_column(sa.String(1))
     evaluated_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+
+class OfficerRelation(Audited, db.Model):
+    """执法人员回避 — an officer's declared relationship with an enterprise (行政处罚法 第四十三条:
+    the party, a near relative, an interest in the matter). The officer is never put on that
+    enterprise's inspection team."""
+
+    __tablename__ = "officer_relations"
+    __table_args__ = (sa.UniqueConstraint("user_id", "enterprise_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), nullable=False, index=True)
+    enterprise_id: Mapped[int] = mapped_column(sa.ForeignKey("enterprises.id"), nullable=False,
+                                               index=True)
+    relation: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    declared_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)

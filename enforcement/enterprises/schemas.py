@@ -135,3 +135,10 @@ class ImportQuerySchema(Schema):
 
 class ExportQuerySchema(EnterpriseQuerySchema):
     format = fields.String(load_default="xlsx", validate=validate.OneOf(["xlsx", "csv"]))
+
+
+class OfficerRelationSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    user_id = fields.Integer(required=True)
+    relation = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    declared_at = LocalDateTime(dump_only=True)

@@ -26,6 +26,7 @@ from enforcement.enterprises.models import (
     Accident,
     Classification,
     Enterprise,
+    OfficerRelation,
 )
 from enforcement.extensions import db
 
@@ -373,3 +374,37 @@ def current_classification(enterprise: Enterprise) -> Classification | None:
 
 def as_decimal(value: Any) -> Decimal | None:
     return None if value is None else Decimal(str(value))
+
+
+def declare_officer_relation(enterprise: Enterprise, user, relation: str, *,
+                             declared_by) -> OfficerRelation:
+    """An officer declares (or a leader records) a relationship that requires 回避."""
+    from enforcement.core.errors import Forbidden
+
+    if declared_by.id != user.id and not declared_by.has_role("leader"):
+        raise Forbidden(_("只能申报本人的回避事由（负责人可代为登记）"))
+    if not user.has_role("officer"):
+        raise ValidationFailed(_("只能为执法人员登记回避"),
+                               errors={"user_id": [_("该用户不是执法人员。")]})
+    if not (relation or "").strip():
+        raise ValidationFailed(_("请说明关系"), errors={"relation": [_("请说明关系。")]})
+    existing = db.session.scalar(sa.select(OfficerRelation).where(
+        OfficerRelation.user_id == user.id, OfficerRelation.enterprise_id == enterprise.id))
+    if existing is not None:
+        existing.relation = relation.strip()
+        db.session.flush()
+        return existing
+    record = OfficerRelation(user_id=user.id, enterprise_id=enterprise.id,
+                             relation=relation.strip(), declared_at=clock.now())
+    db.session.add(record)
+    db.session.flush()
+    return record
+
+
+def officer_exclusions() -> dict[int, set[int]]:
+    """user id → the enterprises that officer must not inspect."""
+    out: dict[int, set[int]] = {}
+    for user_id, enterprise_id in db.session.execute(
+            sa.select(OfficerRelation.user_id, OfficerRelation.enterprise_id)):
+        out.setdefault(user_id, set()).add(enterprise_id)
+    return out

@@ -58,6 +58,20 @@ class PlanTasks(MethodView):
         return paginate_select(service.tasks_of(plan, query.get("month")), pagination_parameters)
 
 
+@blp.route("/plans/<int:plan_id>/tasks/export")
+class PlanTasksExport(MethodView):
+    @require(P.PLANS_READ)
+    @blp.response(200, content_type="application/vnd.openxmlformats-officedocument"
+                                     ".spreadsheetml.sheet")
+    def get(self, plan_id):
+        """The task list as .xlsx."""
+        from enforcement.core.forms import XLSX, download
+
+        plan = service.get_plan(plan_id)
+        return download(service.export_tasks_xlsx(plan), f"{plan.year}年度监督检查任务.xlsx",
+                        XLSX)
+
+
 @blp.route("/plans/<int:plan_id>/actions")
 class PlanActions(MethodView):
     @require(P.PLANS_DRAFT, P.PLANS_APPROVE)

@@ -44,6 +44,10 @@ class Plan(Audited, TimestampMixin, VersionMixin, db.Model):
     officer_load: Mapped[dict] = mapped_column(sa.JSON, nullable=False)
     random_pool_ids: Mapped[list] = mapped_column(sa.JSON, nullable=False)
     random_drawn_ids: Mapped[list] = mapped_column(sa.JSON, nullable=False)
+    # the class of each enterprise in the pool (same order) and the weights: with the seed,
+    # anyone can re-run the draw (flask plans verify-draw)
+    random_pool_classes: Mapped[list] = mapped_column(sa.JSON, nullable=False, default=list)
+    random_weights: Mapped[dict] = mapped_column(sa.JSON, nullable=False, default=dict)
     notes: Mapped[list] = mapped_column(sa.JSON, nullable=False, default=list)
     avoided: Mapped[list] = mapped_column(sa.JSON, nullable=False, default=list)
     created_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))

@@ -63,7 +63,12 @@ def _officers(officer_ids: list[int] | None) -> list[PlanOfficer]:
         missing = sorted(set(officer_ids) - found)
         raise ValidationFailed(_("执法人员有误"), errors={"officer_ids": [
             _("以下用户不是在岗且持证的执法人员：%(ids)s", ids="、".join(map(str, missing)))]})
-    return [PlanOfficer(id=r[0], certificate_no=r[1]) for r in rows]
+    from enforcement.enterprises import service as registry_service
+
+    exclusions = registry_service.officer_exclusions()
+    return [PlanOfficer(id=r[0], certificate_no=r[1],
+                        excluded_enterprise_ids=frozenset(exclusions.get(r[0], ())))
+            for r in rows]
 
 
 def _enterprises() -> list[PlanEnterprise]:
@@ -101,6 +106,7 @@ def create_plan(params: dict[str, Any], user_id: int | None) -> Plan:
     except PlanInputError as err:
         raise ValidationFailed(_("计划参数有误"), errors={
             k: list(v) for k, v in err.errors.items()}) from err
+    classes = {e.id: e.risk_class for e in inputs.enterprises}
     stored_params = {**params, "seed": seed,
                      "campaigns": [asdict(c) for c in campaigns]}
     plan = Plan(
@@ -114,6 +120,8 @@ def create_plan(params: dict[str, Any], user_id: int | None) -> Plan:
         officer_load={str(k): v for k, v in computed.officer_load.items()},
         random_pool_ids=list(computed.random_pool_ids),
         random_drawn_ids=list(computed.random_drawn_ids),
+        random_pool_classes=[classes[i] for i in computed.random_pool_ids],
+        random_weights=dict(computed.random_weights),
         notes=list(computed.notes), avoided=audit.to_jsonable(list(computed.avoided)),
         created_by=user_id)
     db.session.add(plan)
@@ -180,3 +188,68 @@ def tasks_of_officer(plan: Plan, officer_id: int, month: int | None = None) -> l
 def published_plan(year: int) -> Plan | None:
     return db.session.scalar(sa.select(Plan).where(Plan.year == year,
                                                    Plan.state.in_(FROZEN_STATES)))
+
+
+def verify_draw(plan: Plan) -> tuple[bool, str]:
+    """Re-run the published 双随机 draw from the stored pool, classes, weights and seed."""
+    from enforcement.plans.selection import draw
+
+    weights = [plan.random_weights[c] for c in plan.random_pool_classes]
+    again = list(draw(plan.random_pool_ids, weights, len(plan.random_drawn_ids), plan.seed))
+    if again != plan.random_drawn_ids:
+        return False, _("重新抽取的结果与计划不一致")
+    random_tasks = set(db.session.scalars(sa.select(PlanTask.enterprise_id).where(
+        PlanTask.plan_id == plan.id, PlanTask.kind == "random")))
+    if random_tasks != set(again):
+        return False, _("计划中的双随机任务与抽取结果不一致")
+    return True, _("抽取可复现：种子 %(s)s，范围 %(n)s 家，抽中 %(k)s 家",
+                   s=plan.seed, n=len(plan.random_pool_ids), k=len(again))
+
+
+def export_tasks_xlsx(plan: Plan) -> bytes:
+    """The task list as a spreadsheet (月份, 企业, 乡镇, 分类, 类型, 理由, 执法人员, 专家需求)."""
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    enterprises = {e.id: e for e in db.session.scalars(sa.select(Enterprise).where(
+        Enterprise.id.in_(sa.select(PlanTask.enterprise_id).where(PlanTask.plan_id == plan.id))))}
+    officers = dict(db.session.execute(sa.select(User.id, User.display_name)).all())
+    kinds = {"key": _("重点检查"), "random": _("双随机"), "campaign": _("专项整治")}
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("%(y)s年检查任务", y=plan.year))
+    sheet.append([_("序号"), _("月份"), _("企业名称"), _("统一社会信用代码"), _("乡镇（街道）"),
+                  _("风险分类"), _("类型"), _("理由"), _("执法人员"), _("专家需求")])
+    for task in db.session.scalars(tasks_of(plan)):
+        enterprise = enterprises[task.enterprise_id]
+        values = [task.seq, task.month, enterprise.name, enterprise.uscc, enterprise.township,
+                  enterprise.risk_class or "", kinds[task.kind], task.reason,
+                  "、".join(officers.get(o, str(o)) for o in task.officer_ids),
+                  "、".join(task.expert_needs)]
+        cells = []
+        for value in values:
+            cell = WriteOnlyCell(sheet, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"
+            cells.append(cell)
+        sheet.append(cells)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def charts(plan: Plan) -> dict[str, dict]:
+    """Data for the plan page's charts: tasks by month, by class, by township, officer load."""
+    by_month = plan.summary.get("by_month", {})
+    months = [str(m) for m in range(1, 13)]
+    townships = plan.summary.get("by_township", {})
+    load = sorted(plan.officer_load.values())
+    return {
+        "month": {"categories": [f"{m}月" for m in months],
+                  "values": [by_month.get(m, by_month.get(int(m), 0)) for m in months]},
+        "class": {"categories": list("ABCD"),
+                  "values": [plan.summary.get("by_class", {}).get(c, 0) for c in "ABCD"]},
+        "township": {"categories": list(townships), "values": list(townships.values())},
+        "load": {"categories": [str(i + 1) for i in range(len(load))], "values": load},
+    }

@@ -79,7 +79,17 @@ def detail(plan_id: int):
     officers = dict(db.session.execute(db.select(User.id, User.display_name).where(
         User.id.in_(officer_ids))).all())
     return render_template("plans/detail.html", plan=plan, page=page, month=month, names=names,
-                           officers=officers, actions=service.allowed_actions(plan, current_user))
+                           officers=officers, actions=service.allowed_actions(plan, current_user),
+                           charts=service.charts(plan))
+
+
+@bp.route("/<int:plan_id>/tasks.xlsx")
+@require(P.PLANS_READ)
+def export(plan_id: int):
+    from enforcement.core.forms import XLSX, download
+
+    plan = service.get_plan(plan_id)
+    return download(service.export_tasks_xlsx(plan), f"{plan.year}年度监督检查任务.xlsx", XLSX)
 
 
 @bp.route("/<int:plan_id>/act", methods=["POST"])

@@ -30,3 +30,22 @@
     window.addEventListener("resize", function () { chart.resize(); });
   });
 })();
+
+// Plain bar charts: {categories, values}.
+(function () {
+  "use strict";
+  document.querySelectorAll(".chart[data-chart=bar]").forEach(function (node) {
+    var source = document.getElementById(node.getAttribute("data-source"));
+    if (!source || !window.echarts) { return; }
+    var spec = JSON.parse(source.textContent);
+    var chart = window.echarts.init(node);
+    chart.setOption({
+      tooltip: { trigger: "axis" },
+      grid: { left: 8, right: 8, top: 8, bottom: 8, containLabel: true },
+      xAxis: { type: "category", data: spec.categories, axisLabel: { interval: 0, rotate: spec.categories.length > 6 ? 45 : 0 } },
+      yAxis: { type: "value" },
+      series: [{ type: "bar", data: spec.values, itemStyle: { color: "#12355b" } }]
+    });
+    window.addEventListener("resize", function () { chart.resize(); });
+  });
+})();

@@ -97,3 +97,4 @@ def sign_in(page, base: str, username: str, password: str = DEMO_PASSWORD) -> No
     page.fill("#f-username", username)
     page.fill("#f-password", password)
     page.click("button[type=submit]:has-text('登录')")
+    page.wait_for_load_state()

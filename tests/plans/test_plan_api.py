@@ -104,3 +104,59 @@ def test_officer_sees_own_tasks_once_published(client, leader, login, county):
     login(officers[0])
     page = client.get("/plans/mine?year=2026").get_data(as_text=True)
     assert "我的检查任务" in page and "本年度计划尚未发布" not in page
+
+
+def test_declared_officer_relationship_keeps_the_officer_off_the_team(
+        client, leader, make_user, api_token, make_enterprise):
+    officers = [make_user(["officer"]) for _ in range(3)]
+    target = make_enterprise(major_hazard_level=1, industry_code="C2614")  # class A: visited
+    own = api_token(officers[0])
+    declared = client.post(f"/api/v1/enterprises/{target.id}/officer-relations",
+                           headers=bearer(own),
+                           json={"user_id": officers[0].id, "relation": "配偶任该企业安全员"})
+    assert declared.status_code == 201
+    other = client.post(f"/api/v1/enterprises/{target.id}/officer-relations",
+                        headers=bearer(own), json={"user_id": officers[1].id, "relation": "x"})
+    assert other.status_code == 403
+    plan = _create(client, leader).get_json()
+    tasks = client.get(f"/api/v1/plans/{plan['id']}/tasks?page_size=100",
+                       headers=bearer(leader)).get_json()
+    visits = [t for t in tasks if t["enterprise_id"] == target.id]
+    assert visits and all(officers[0].id not in t["officer_ids"] for t in visits)
+
+
+def test_verify_draw_from_the_stored_plan(client, leader, runner, county):
+    plan = _create(client, leader).get_json()
+    result = runner.invoke(args=["plans", "verify-draw", str(plan["id"])])
+    assert result.exit_code == 0, result.output
+    assert "抽取可复现" in result.output
+    stored = db.session.get(Plan, plan["id"])
+    stored.random_drawn_ids = list(reversed(stored.random_drawn_ids))
+    db.session.flush()
+    tampered = runner.invoke(args=["plans", "verify-draw", str(plan["id"])])
+    assert tampered.exit_code == 1
+
+
+def test_plan_page_has_charts_and_the_export(client, leader, make_user, login, county):
+    import io
+
+    from openpyxl import load_workbook
+
+    plan = _create(client, leader).get_json()
+    login(make_user(["leader"]))
+    page = client.get(f"/plans/{plan['id']}").get_data(as_text=True)
+    assert 'id="chart-month"' in page and "执法力量测算" in page
+    export = client.get(f"/plans/{plan['id']}/tasks.xlsx")
+    sheet = load_workbook(io.BytesIO(export.data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][1] == "月份" and len(rows) - 1 == sum(
+        plan["summary"][k] for k in ("key", "random", "campaign"))
+
+
+def test_plans_page_shows_the_form_with_all_categories(client, make_user, login):
+    from enforcement.plans import engine
+
+    login(make_user(["leader"]))
+    page = client.get("/plans/").get_data(as_text=True)
+    for name in engine.other_enforcement_categories() + engine.non_enforcement_categories():
+        assert name in page
