@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from enforcement.auth.models import User, UserRole
 from enforcement.core import audit, clock
 from enforcement.core.errors import Conflict, NotFound, TransitionNotAllowed, ValidationFailed
+from enforcement.core.i18n import N_
 from enforcement.enterprises.models import Enterprise
 from enforcement.experts import matching
 from enforcement.extensions import db
@@ -29,6 +30,9 @@ from enforcement.plans.models import FROZEN_STATES, Plan, PlanTask
 FEATURE_COLUMNS = ("dust_explosion", "metal_dust", "dust_workers", "ammonia_refrigeration",
                    "ammonia_tonnes", "confined_space", "confined_space_toxic", "metal_smelting",
                    "major_hazard_level", "hazardous_chemicals_use")
+
+STATE_LABELS = {"draft": N_("草案"), "submitted": N_("待审批"), "approved": N_("已批准"),
+                "published": N_("已发布")}
 
 # (state, action) → (next state, permission needed)
 WORKFLOW: dict[tuple[str, str], tuple[str, str]] = {

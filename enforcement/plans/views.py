@@ -17,6 +17,11 @@ from enforcement.plans import engine, service
 bp = Blueprint("plans", __name__, url_prefix="/plans")
 
 
+@bp.app_template_filter("plan_state")
+def plan_state(state: str) -> str:
+    return _(service.STATE_LABELS.get(state, state))
+
+
 @bp.route("/")
 @require(P.PLANS_READ)
 def index():
@@ -103,7 +108,7 @@ def act(plan_id: int):
         db.session.rollback()
         flash("；".join(error_messages(err)), "danger")
     else:
-        flash(_("计划状态已更新为：%(s)s", s=plan.state), "success")
+        flash(_("计划状态已更新为：%(s)s", s=_(service.STATE_LABELS[plan.state])), "success")
     return redirect(url_for("plans.detail", plan_id=plan_id))
 
 

@@ -33,7 +33,8 @@ def test_leader_plans_2027_and_officer_sees_january(browser, live_server):
     for label in ("提交审批", "批准", "发布"):
         page.click(f"button:has-text('{label}')")
         page.wait_for_load_state()
-    assert "published" in page.locator("[data-testid=plan-state]").inner_text()
+    assert page.locator("[data-testid=plan-state]").get_attribute("data-state") == "published"
+    assert "已发布" in page.locator("[data-testid=plan-state]").inner_text()
     shot(page, "plan-published")
 
     officer = browser.new_context(locale="zh-CN").new_page()
