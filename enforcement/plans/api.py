@@ -72,6 +72,23 @@ class PlanTasksExport(MethodView):
                         XLSX)
 
 
+@blp.route("/plans/<int:plan_id>/amendments")
+class PlanAmendments(MethodView):
+    @require(P.PLANS_READ)
+    @blp.response(200, s.AmendmentSchema(many=True))
+    def get(self, plan_id):
+        return service.amendments_of(service.get_plan(plan_id))
+
+    @require(P.PLANS_APPROVE)
+    @blp.arguments(s.AmendmentCreateSchema)
+    @blp.response(201, s.AmendmentSchema)
+    def post(self, data, plan_id):
+        """Change an approved plan: move, re-team, cancel or add visits — with a reason."""
+        plan = service.get_plan(plan_id)
+        return service.amend(plan, data["version"], data["reason"], data["changes"],
+                             current_user)
+
+
 @blp.route("/plans/<int:plan_id>/actions")
 class PlanActions(MethodView):
     @require(P.PLANS_DRAFT, P.PLANS_APPROVE)

@@ -86,3 +86,16 @@ class PlanTask(db.Model):
     state: Mapped[str] = mapped_column(sa.String(12), nullable=False, default="planned")
 
     plan: Mapped[Plan] = relationship(back_populates="tasks")
+
+
+class PlanAmendment(Audited, db.Model):
+    """计划调整 — a change to an approved plan, with its reason and what it changed."""
+
+    __tablename__ = "plan_amendments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(sa.ForeignKey("plans.id"), nullable=False, index=True)
+    reason: Mapped[str] = mapped_column(sa.String(1000), nullable=False)
+    changes: Mapped[list] = mapped_column(sa.JSON, nullable=False)
+    made_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)

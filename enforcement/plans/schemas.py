@@ -72,3 +72,25 @@ class PlanQuerySchema(Schema):
 
 class TaskQuerySchema(Schema):
     month = fields.Integer(validate=validate.Range(min=1, max=12))
+
+
+class TaskChangeSchema(Schema):
+    task_id = fields.Integer()
+    enterprise_id = fields.Integer()
+    month = fields.Integer()
+    officer_ids = fields.List(fields.Integer())
+    cancel = fields.Boolean(load_default=False)
+
+
+class AmendmentCreateSchema(Schema):
+    version = fields.Integer(required=True)
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    changes = fields.List(fields.Nested(TaskChangeSchema), required=True)
+
+
+class AmendmentSchema(Schema):
+    id = fields.Integer()
+    reason = fields.String()
+    changes = fields.List(fields.Dict())
+    made_by = fields.Integer(allow_none=True)
+    made_at = LocalDateTime()

@@ -25,7 +25,7 @@ from enforcement.plans.inputs import (
     PlanInputs,
     PlanOfficer,
 )
-from enforcement.plans.models import FROZEN_STATES, Plan, PlanTask
+from enforcement.plans.models import FROZEN_STATES, Plan, PlanAmendment, PlanTask
 
 FEATURE_COLUMNS = ("dust_explosion", "metal_dust", "dust_workers", "ammonia_refrigeration",
                    "ammonia_tonnes", "confined_space", "confined_space_toxic", "metal_smelting",
@@ -257,3 +257,85 @@ def charts(plan: Plan) -> dict[str, dict]:
         "township": {"categories": list(townships), "values": list(townships.values())},
         "load": {"categories": [str(i + 1) for i in range(len(load))], "values": load},
     }
+
+
+def amend(plan: Plan, version: int | None, reason: str, changes: list[dict[str, Any]],
+          user) -> PlanAmendment:
+    """计划调整: an approved plan is frozen; a change is an amendment with a reason, recorded
+    with before/after and audited. A change moves a task to another month, changes its team,
+    cancels it, or adds a visit to an enterprise."""
+    if plan.state not in FROZEN_STATES:
+        raise TransitionNotAllowed(_("未批准的计划请直接重新生成草案，不需要调整"))
+    if not user.can("plans.approve"):
+        from enforcement.core.errors import Forbidden
+
+        raise Forbidden(_("计划调整须由负责人批准"))
+    plan.check_version(version)
+    errors: dict[str, list[str]] = {}
+    if len((reason or "").strip()) < 4:
+        errors["reason"] = [_("请写明调整理由（至少 4 个字）。")]
+    if not changes:
+        errors["changes"] = [_("至少包含一项调整。")]
+    officers = {o.id: o for o in _officers(None)}
+    recorded = []
+    for i, change in enumerate(changes):
+        where = f"changes.{i}"
+        team = change.get("officer_ids")
+        if team is not None:
+            certificates = {officers[o].certificate_no for o in team if o in officers}
+            if len(team) < 2 or len(certificates) != len(team):
+                errors.setdefault(where, []).append(
+                    _("检查组须有 2 名以上持不同执法证的在岗执法人员。"))
+                continue
+        month = change.get("month")
+        if month is not None and not 1 <= month <= 12:
+            errors.setdefault(where, []).append(_("月份应为 1–12。"))
+            continue
+        if change.get("task_id") is not None:
+            task = db.session.get(PlanTask, change["task_id"])
+            if task is None or task.plan_id != plan.id:
+                errors.setdefault(where, []).append(_("任务不属于该计划。"))
+                continue
+            before = {"month": task.month, "officer_ids": task.officer_ids, "state": task.state}
+            if change.get("cancel"):
+                task.state = "cancelled"
+            if month is not None:
+                task.month = month
+            if team is not None:
+                task.officer_ids = list(team)
+            recorded.append({"task_id": task.id, "before": before,
+                             "after": {"month": task.month, "officer_ids": task.officer_ids,
+                                       "state": task.state}})
+        elif change.get("enterprise_id") is not None:
+            if month is None or team is None:
+                errors.setdefault(where, []).append(_("新增检查须给出月份和检查组。"))
+                continue
+            if db.session.get(Enterprise, change["enterprise_id"]) is None:
+                errors.setdefault(where, []).append(_("企业不存在。"))
+                continue
+            seq = (db.session.scalar(sa.select(sa.func.max(PlanTask.seq))
+                                     .where(PlanTask.plan_id == plan.id)) or 0) + 1
+            task = PlanTask(plan_id=plan.id, seq=seq, enterprise_id=change["enterprise_id"],
+                            month=month, kind="key", reason=_("计划调整：%(r)s", r=reason.strip()),
+                            officer_ids=list(team), expert_needs=[], covered=True,
+                            state="planned")
+            db.session.add(task)
+            db.session.flush()
+            recorded.append({"task_id": task.id, "before": None,
+                             "after": {"enterprise_id": task.enterprise_id, "month": month,
+                                       "officer_ids": list(team)}})
+        else:
+            errors.setdefault(where, []).append(_("应给出 task_id 或 enterprise_id。"))
+    if errors:
+        raise ValidationFailed(_("计划调整有误"), errors=errors)
+    amendment = PlanAmendment(plan_id=plan.id, reason=reason.strip(), changes=recorded,
+                              made_by=user.id, made_at=clock.now())
+    db.session.add(amendment)
+    plan.updated_at = clock.now()  # bumps the version: others editing see the change
+    db.session.flush()
+    return amendment
+
+
+def amendments_of(plan: Plan) -> list[PlanAmendment]:
+    return list(db.session.scalars(sa.select(PlanAmendment).where(PlanAmendment.plan_id == plan.id)
+                                   .order_by(PlanAmendment.id)))

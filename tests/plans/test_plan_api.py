@@ -160,3 +160,38 @@ def test_plans_page_shows_the_form_with_all_categories(client, make_user, login)
     page = client.get("/plans/").get_data(as_text=True)
     for name in engine.other_enforcement_categories() + engine.non_enforcement_categories():
         assert name in page
+
+
+def test_approved_plan_is_changed_only_by_amendment(client, leader, county):
+    from enforcement.core.audit import AuditEvent
+
+    plan = _create(client, leader).get_json()
+    draft_try = client.post(f"/api/v1/plans/{plan['id']}/amendments", headers=bearer(leader),
+                            json={"version": plan["version"], "reason": "调整月份",
+                                  "changes": [{"task_id": 1, "month": 3}]})
+    assert draft_try.status_code == 409
+    for action in ("submit", "approve"):
+        plan = client.post(f"/api/v1/plans/{plan['id']}/actions", headers=bearer(leader),
+                           json={"action": action, "version": plan["version"]}).get_json()
+    task = client.get(f"/api/v1/plans/{plan['id']}/tasks", headers=bearer(leader)).get_json()[0]
+    no_reason = client.post(f"/api/v1/plans/{plan['id']}/amendments", headers=bearer(leader),
+                            json={"version": plan["version"], "reason": "",
+                                  "changes": [{"task_id": task["id"], "month": 3}]})
+    assert no_reason.status_code == 422
+    solo = client.post(f"/api/v1/plans/{plan['id']}/amendments", headers=bearer(leader),
+                       json={"version": plan["version"], "reason": "人员调整需要",
+                             "changes": [{"task_id": task["id"],
+                                          "officer_ids": task["officer_ids"][:1]}]})
+    assert solo.status_code == 422  # a team needs two officers
+    new_month = 3 if task["month"] != 3 else 4
+    ok = client.post(f"/api/v1/plans/{plan['id']}/amendments", headers=bearer(leader),
+                     json={"version": plan["version"], "reason": "企业停产检修，推迟检查",
+                           "changes": [{"task_id": task["id"], "month": new_month}]})
+    assert ok.status_code == 201, ok.get_json()
+    change = ok.get_json()["changes"][0]
+    assert change["before"]["month"] == task["month"] and change["after"]["month"] == new_month
+    assert db.session.query(AuditEvent).filter_by(object_type="plan_amendments").count() == 1
+    stale = client.post(f"/api/v1/plans/{plan['id']}/amendments", headers=bearer(leader),
+                        json={"version": plan["version"], "reason": "再调整一次",
+                              "changes": [{"task_id": task["id"], "month": 5}]})
+    assert stale.status_code == 409

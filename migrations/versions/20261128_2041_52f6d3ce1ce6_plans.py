@@ -1,8 +1,8 @@
-"""Annual inspection plans and their tasks; officers' declared relationships
+"""Annual inspection plans, tasks and amendments; officers' declared relationships
 
-Revision ID: 1ca6f9b88e96
+Revision ID: 52f6d3ce1ce6
 Revises: 01fc366bbf5d
-Create Date: 2026-11-28 20:34:59.033143+00:00
+Create Date: 2026-11-28 20:41:10.755986+00:00
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '1ca6f9b88e96'
+revision = '52f6d3ce1ce6'
 down_revision = '01fc366bbf5d'
 branch_labels = None
 depends_on = None
@@ -71,6 +71,20 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_plans_year'), ['year'], unique=False)
         batch_op.create_index('uq_plans_year_approved', ['year'], unique=True, sqlite_where=sa.text("state IN ('approved', 'published')"), postgresql_where=sa.text("state IN ('approved', 'published')"))
 
+    op.create_table('plan_amendments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('plan_id', sa.Integer(), nullable=False),
+    sa.Column('reason', sa.String(length=1000), nullable=False),
+    sa.Column('changes', sa.JSON(), nullable=False),
+    sa.Column('made_by', sa.Integer(), nullable=True),
+    sa.Column('made_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['made_by'], ['users.id'], name=op.f('fk_plan_amendments_made_by_users')),
+    sa.ForeignKeyConstraint(['plan_id'], ['plans.id'], name=op.f('fk_plan_amendments_plan_id_plans')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_plan_amendments'))
+    )
+    with op.batch_alter_table('plan_amendments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_plan_amendments_plan_id'), ['plan_id'], unique=False)
+
     op.create_table('plan_tasks',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('plan_id', sa.Integer(), nullable=False),
@@ -103,6 +117,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_plan_tasks_enterprise_id'))
 
     op.drop_table('plan_tasks')
+    with op.batch_alter_table('plan_amendments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_plan_amendments_plan_id'))
+
+    op.drop_table('plan_amendments')
     with op.batch_alter_table('plans', schema=None) as batch_op:
         batch_op.drop_index('uq_plans_year_approved', sqlite_where=sa.text("state IN ('approved', 'published')"), postgresql_where=sa.text("state IN ('approved', 'published')"))
         batch_op.drop_index(batch_op.f('ix_plans_year'))
