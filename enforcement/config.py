@@ -103,6 +103,13 @@ def load(instance_path: Path) -> dict:
         "JSON_SORT_KEYS": False,
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 210 * 1024 * 1024),
         "DEMO_PASSWORD": env("DEMO_PASSWORD") or None,
+        # Mail for notifications: off unless SMTP_HOST is set.
+        "SMTP_HOST": env("SMTP_HOST") or None,
+        "SMTP_PORT": _int("SMTP_PORT", 25),
+        "SMTP_USER": env("SMTP_USER") or None,
+        "SMTP_PASSWORD": env("SMTP_PASSWORD") or None,
+        "SMTP_STARTTLS": _bool(env("SMTP_STARTTLS")),
+        "MAIL_FROM": env("MAIL_FROM") or "noreply@localhost",
         # Behind one reverse proxy (nginx): trust its X-Forwarded-For/-Proto.
         "PROXY_FIX": _bool(env("PROXY_FIX")),
     }

@@ -25,6 +25,7 @@ class User(Audited, TimestampMixin, VersionMixin, db.Model):
     username: Mapped[str] = mapped_column(sa.String(64), unique=True, nullable=False)
     display_name: Mapped[str] = mapped_column(sa.String(64), nullable=False)
     phone: Mapped[str | None] = mapped_column(sa.String(32))
+    email: Mapped[str | None] = mapped_column(sa.String(254))
     # 执法证号 — required for officers, unique across the bureau
     certificate_no: Mapped[str | None] = mapped_column(sa.String(32), unique=True)
     password_hash: Mapped[str] = mapped_column(sa.String(255), nullable=False)

@@ -34,6 +34,7 @@ class UserSchema(UserBriefSchema):
     """The whole account, for administrators and for the user themself."""
 
     phone = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
     active = fields.Boolean()
     must_change_password = fields.Boolean()
     two_factor = fields.Boolean()
@@ -61,6 +62,7 @@ class UserCreateSchema(Schema):
     roles = fields.List(_role, required=True, validate=validate.Length(min=1, error=_ROLES_NEEDED))
     password = fields.String(required=True, validate=validate.Length(max=256))
     phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32))
+    email = fields.Email(load_default=None, allow_none=True)
     certificate_no = fields.String(load_default=None, allow_none=True,
                                    validate=validate.Length(max=32))
     must_change_password = fields.Boolean(load_default=True)
@@ -69,6 +71,7 @@ class UserCreateSchema(Schema):
 class UserPatchSchema(VersionedSchema):
     display_name = fields.String(validate=validate.Length(min=1, max=64))
     phone = fields.String(allow_none=True, validate=validate.Length(max=32))
+    email = fields.Email(allow_none=True)
     certificate_no = fields.String(allow_none=True, validate=validate.Length(max=32))
     roles = fields.List(_role, validate=validate.Length(min=1, error=_ROLES_NEEDED))
     active = fields.Boolean()

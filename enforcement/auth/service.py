@@ -176,6 +176,7 @@ class AccountData:
     phone: str | None = None
     certificate_no: str | None = None
     must_change_password: bool = True
+    email: str | None = None
     is_demo: bool = False
 
 
@@ -190,6 +191,7 @@ def create_user(data: AccountData) -> User:
         raise ValidationFailed(_("用户信息有误"), errors=errors)
     user = User(username=username, display_name=data.display_name.strip(),
                 phone=(data.phone or "").strip() or None, certificate_no=certificate_no,
+                email=(data.email or "").strip().lower() or None,
                 password_hash=hash_password(data.password),
                 must_change_password=data.must_change_password, is_demo=data.is_demo,
                 password_changed_at=clock.now())
@@ -201,6 +203,7 @@ def create_user(data: AccountData) -> User:
 
 def update_user(user: User, version: int, *, display_name: str | None = None,
                 phone: str | None = None, certificate_no: str | None = None,
+                email: str | None = None,
                 roles: list[str] | None = None, active: bool | None = None,
                 acting_user: User | None = None) -> User:
     """Edit an account. ``None`` leaves a field as it is; "" clears phone or certificate."""
@@ -218,6 +221,8 @@ def update_user(user: User, version: int, *, display_name: str | None = None,
         user.display_name = display_name.strip()
     if phone is not None:
         user.phone = phone.strip() or None
+    if email is not None:
+        user.email = email.strip().lower() or None
     if cert is not None:
         user.certificate_no = cert or None
     if roles is not None and set(roles) != set(user.roles):
