@@ -55,7 +55,6 @@ def app(tmp_path_factory):
         "LOGIN_RATE_LIMIT": "10000 per minute",
         "RATELIMIT_STORAGE_URI": "memory://",
         "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 8, "ARGON2_PARALLELISM": 1,
-        "SERVER_NAME": "localhost",
     })
     app.test_client_class = IsolatedClient
     with app.app_context():

@@ -91,8 +91,9 @@ def _enterprises() -> list[PlanEnterprise]:
     return out
 
 
-def create_plan(params: dict[str, Any], user_id: int | None) -> Plan:
+def create_plan(params: dict[str, Any], user_id: int | None, progress=None) -> Plan:
     """Compute a draft plan (the same inputs and seed always give the same tasks)."""
+    report = progress or (lambda fraction, message=None: None)
     seed = params.get("seed")
     if seed is None:
         seed = secrets.randbelow(2**31)
@@ -105,6 +106,7 @@ def create_plan(params: dict[str, Any], user_id: int | None) -> Plan:
         officer_days_per_inspection=params.get("officer_days_per_inspection"),
         reserve_ratio=params.get("reserve_ratio"),
         random_ratio_min=params.get("random_ratio_min"), campaigns=campaigns)
+    report(0.2, _("计算执法力量、必检企业与双随机抽取"))
     try:
         computed = engine.generate_plan(inputs, needs_for=matching.needs_for)
     except PlanInputError as err:
@@ -130,6 +132,7 @@ def create_plan(params: dict[str, Any], user_id: int | None) -> Plan:
         created_by=user_id)
     db.session.add(plan)
     db.session.flush()
+    report(0.7, _("保存 %(n)s 项检查任务", n=len(computed.tasks)))
     db.session.execute(sa.insert(PlanTask), [
         {"plan_id": plan.id, "seq": i, "enterprise_id": t.enterprise_id, "month": t.month,
          "kind": t.kind, "reason": t.reason, "officer_ids": list(t.officer_ids),

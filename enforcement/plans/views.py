@@ -3,7 +3,7 @@ officer's own tasks."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -60,6 +60,14 @@ def new():
             raise ValidationFailed(_("计划参数有误"), errors={"days": errors})
         if not params["year"]:
             raise ValidationFailed(_("请填写年度"), errors={"year": [_("请填写年度。")]})
+        if _registry_size() > current_app.config.get("PLAN_JOB_THRESHOLD", 20000):
+            from enforcement.core import jobs
+
+            job = jobs.submit("enforcement.plans.jobs:generate", params, current_user.id,
+                              current_user.username,
+                              name=_("生成 %(y)s 年度计划", y=params["year"]),
+                              created_by=current_user.id)
+            return redirect(url_for("system.job_progress", job_id=job.id))
         plan = service.create_plan(params, current_user.id)
     except DomainError as err:
         db.session.rollback()
@@ -67,6 +75,12 @@ def new():
         return redirect(url_for("plans.index"))
     flash(_("已生成 %(y)s 年计划草案 #%(id)s。", y=plan.year, id=plan.id), "success")
     return redirect(url_for("plans.detail", plan_id=plan.id))
+
+
+def _registry_size() -> int:
+    from enforcement.enterprises.models import Enterprise
+
+    return db.session.scalar(db.select(db.func.count(Enterprise.id))) or 0
 
 
 @bp.route("/<int:plan_id>")
@@ -85,7 +99,7 @@ def detail(plan_id: int):
         User.id.in_(officer_ids))).all())
     return render_template("plans/detail.html", plan=plan, page=page, month=month, names=names,
                            officers=officers, actions=service.allowed_actions(plan, current_user),
-                           charts=service.charts(plan))
+                           charts=service.charts(plan), amendments=service.amendments_of(plan))
 
 
 @bp.route("/<int:plan_id>/tasks.xlsx")
@@ -125,3 +139,22 @@ def my_tasks():
         Enterprise.id.in_([t.enterprise_id for t in tasks]))).all()) if tasks else {}
     return render_template("plans/mine.html", plan=plan, tasks=tasks, year=year, month=month,
                            names=names)
+
+
+@bp.route("/<int:plan_id>/amend", methods=["POST"])
+@require(P.PLANS_APPROVE)
+def amend(plan_id: int):
+    """计划调整 from the page: move one task to another month, or cancel it, with a reason."""
+    plan = service.get_plan(plan_id)
+    change = {"task_id": request.form.get("task_id", type=int),
+              "month": request.form.get("month", type=int),
+              "cancel": request.form.get("cancel") == "1"}
+    try:
+        service.amend(plan, request.form.get("version", type=int),
+                      request.form.get("reason", ""), [change], current_user)
+    except DomainError as err:
+        db.session.rollback()
+        flash("；".join(error_messages(err)), "danger")
+    else:
+        flash(_("已记录计划调整。"), "success")
+    return redirect(url_for("plans.detail", plan_id=plan_id))

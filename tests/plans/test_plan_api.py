@@ -195,3 +195,44 @@ def test_approved_plan_is_changed_only_by_amendment(client, leader, county):
                         json={"version": plan["version"], "reason": "再调整一次",
                               "changes": [{"task_id": task["id"], "month": 5}]})
     assert stale.status_code == 409
+
+
+@pytest.mark.committed
+def test_large_registries_generate_the_plan_as_a_job(app, client, make_user, login, county):
+    import time
+
+    from tests.conftest import csrf_token
+
+    app.config["PLAN_JOB_THRESHOLD"] = 0
+    try:
+        login(make_user(["leader"]))
+        token = csrf_token(client, "/plans/")
+        response = client.post("/plans/new", data={"csrf_token": token, "year": "2026",
+                                                   "seed": "7"})
+        assert response.status_code == 302 and "/jobs/" in response.headers["Location"]
+        for _ in range(100):
+            page = client.get(response.headers["Location"], headers={"HX-Request": "true"})
+            html = page.get_data(as_text=True)
+            if "hx-trigger" not in html:
+                break
+            time.sleep(0.05)
+        assert 'data-testid="job-result"' in html and "/plans/" in html
+    finally:
+        app.config["PLAN_JOB_THRESHOLD"] = 20000
+
+
+def test_amendment_from_the_page(client, leader, make_user, login, county):
+    from tests.conftest import csrf_token
+
+    plan = _create(client, leader).get_json()
+    for action in ("submit", "approve"):
+        plan = client.post(f"/api/v1/plans/{plan['id']}/actions", headers=bearer(leader),
+                           json={"action": action, "version": plan["version"]}).get_json()
+    task = client.get(f"/api/v1/plans/{plan['id']}/tasks", headers=bearer(leader)).get_json()[0]
+    login(make_user(["leader"]))
+    token = csrf_token(client, f"/plans/{plan['id']}")
+    client.post(f"/plans/{plan['id']}/amend", data={
+        "csrf_token": token, "version": plan["version"], "task_id": task["id"], "cancel": "1",
+        "reason": "企业已注销"})
+    page = client.get(f"/plans/{plan['id']}").get_data(as_text=True)
+    assert "企业已注销" in page and "text-decoration-line-through" in page
