@@ -49,7 +49,8 @@ def _features(sector: str, rng: random.Random) -> dict:
     f = {"dust_explosion": False, "metal_dust": False, "dust_workers": None,
          "ammonia_refrigeration": False, "ammonia_tonnes": None, "confined_space": False,
          "confined_space_toxic": False, "metal_smelting": False, "major_hazard_level": None,
-         "hazardous_chemicals_use": False}
+         "hazardous_chemicals_use": False, "hot_work": False, "work_at_height": False,
+         "outsourced_construction": False}
     if sector in ("machinery", "light_industry", "textile") and rng.random() < 0.25:
         f["dust_explosion"] = True
         f["dust_workers"] = rng.randint(3, 40)
@@ -70,6 +71,10 @@ def _features(sector: str, rng: random.Random) -> dict:
             f["major_hazard_level"] = rng.choice([1, 2, 3, 3, 4, 4])
     elif industrial and rng.random() < 0.08:
         f["hazardous_chemicals_use"] = True
+    if industrial:
+        f["hot_work"] = rng.random() < 0.35
+        f["work_at_height"] = rng.random() < 0.25
+        f["outsourced_construction"] = rng.random() < 0.15
     if sector == "commerce" and rng.random() < 0.03:
         f["confined_space"] = True  # cellars, septic tanks of larger shops
     return f

@@ -60,6 +60,9 @@ COLUMNS = (
     Column("金属冶炼", "metal_smelting", "bool"),
     Column("重大危险源等级", "major_hazard_level", "level"),
     Column("危化品使用", "hazardous_chemicals_use", "bool"),
+    Column("动火（电气焊）作业", "hot_work", "bool"),
+    Column("高处作业", "work_at_height", "bool"),
+    Column("外包施工", "outsourced_construction", "bool"),
 )
 BY_HEADER = {c.header: c for c in COLUMNS}
 _ORDER = {c.field: i for i, c in enumerate(COLUMNS)}

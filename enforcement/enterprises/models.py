@@ -19,9 +19,13 @@ GRADES = ("1", "2", "3")
 CREDIT = ("normal", "serious_dishonest")
 RISK_CLASSES = ("A", "B", "C", "D")
 RISK_LEVELS = ("major", "high", "moderate", "low")
-FEATURE_FIELDS = ("dust_explosion", "metal_dust", "dust_workers", "ammonia_refrigeration",
-                  "ammonia_tonnes", "confined_space", "confined_space_toxic", "metal_smelting",
-                  "major_hazard_level", "hazardous_chemicals_use")
+# Special-risk features: inputs of the risk rules.
+RISK_FEATURES = ("dust_explosion", "metal_dust", "dust_workers", "ammonia_refrigeration",
+                 "ammonia_tonnes", "confined_space", "confined_space_toxic", "metal_smelting",
+                 "major_hazard_level", "hazardous_chemicals_use")
+# Work that special campaigns (四项整治) target; recorded, not scored by the risk rules.
+CAMPAIGN_FEATURES = ("hot_work", "work_at_height", "outsourced_construction")
+FEATURE_FIELDS = RISK_FEATURES + CAMPAIGN_FEATURES
 
 
 class Enterprise(Audited, TimestampMixin, VersionMixin, db.Model):
@@ -72,6 +76,11 @@ class Enterprise(Audited, TimestampMixin, VersionMixin, db.Model):
     metal_smelting: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
     major_hazard_level: Mapped[int | None] = mapped_column(sa.Integer)
     hazardous_chemicals_use: Mapped[bool] = mapped_column(sa.Boolean, nullable=False,
+                                                          default=False)
+    # 四项整治 targets: 动火（电气焊）作业, 高处作业, 外包施工
+    hot_work: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
+    work_at_height: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
+    outsourced_construction: Mapped[bool] = mapped_column(sa.Boolean, nullable=False,
                                                           default=False)
     # current classification (denormalised from the latest Classification for lists and plans)
     risk_class: Mapped[str | None] = mapped_column(sa.String(1), index=True)

@@ -21,6 +21,9 @@ class FeaturesSchema(Schema):
     metal_smelting = fields.Boolean()
     major_hazard_level = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=4))
     hazardous_chemicals_use = fields.Boolean()
+    hot_work = fields.Boolean()
+    work_at_height = fields.Boolean()
+    outsourced_construction = fields.Boolean()
 
 
 class _EnterpriseFields(Schema):

@@ -23,6 +23,7 @@ from enforcement.enterprises.models import (
     FEATURE_FIELDS,
     GRADES,
     RISK_CLASSES,
+    RISK_FEATURES,
     Accident,
     Classification,
     Enterprise,
@@ -34,7 +35,7 @@ EDITABLE = ("uscc", "name", "township", "address", "legal_representative", "cont
             "industry_code", "sector", "employees", "standardization_grade", "credit_status",
             *FEATURE_FIELDS)
 RULE_INPUTS = frozenset({"sector", "employees", "standardization_grade", "credit_status",
-                         *FEATURE_FIELDS})
+                         *RISK_FEATURES})
 
 
 # -- reading ----------------------------------------------------------------------------------
@@ -260,7 +261,7 @@ def facts_for(enterprise: Enterprise, *, today: date | None = None,
 
 
 FACT_COLUMNS = ("sector", "employees", "standardization_grade", "credit_status",
-                *FEATURE_FIELDS)
+                *RISK_FEATURES)
 
 
 def facts_for_many(ids: list[int], *, today: date | None = None

@@ -12,6 +12,7 @@ from flask_login import current_user
 from enforcement.core import jobs, storage
 from enforcement.core.errors import DomainError, StaleVersion, ValidationFailed
 from enforcement.core.forms import XLSX, download, error_messages, parse_form
+from enforcement.core.i18n import N_
 from enforcement.core.permissions import P, require
 from enforcement.enterprises import registry, sectors, service
 from enforcement.enterprises import schemas as s
@@ -23,11 +24,14 @@ bp = Blueprint("enterprises", __name__, url_prefix="/enterprises")
 BOOL_FEATURES = [f for f in FEATURE_FIELDS
                  if f not in ("dust_workers", "ammonia_tonnes", "major_hazard_level")]
 FEATURE_LABELS = {
-    "dust_explosion": "粉尘涉爆", "metal_dust": "涉金属粉尘", "dust_workers": "粉尘作业人数",
-    "ammonia_refrigeration": "涉氨制冷", "ammonia_tonnes": "液氨储量（吨）",
-    "confined_space": "有限空间", "confined_space_toxic": "有限空间有毒有害",
-    "metal_smelting": "金属冶炼", "major_hazard_level": "重大危险源等级",
-    "hazardous_chemicals_use": "危化品使用",
+    "dust_explosion": N_("粉尘涉爆"), "metal_dust": N_("涉金属粉尘"),
+    "dust_workers": N_("粉尘作业人数"),
+    "ammonia_refrigeration": N_("涉氨制冷"), "ammonia_tonnes": N_("液氨储量（吨）"),
+    "confined_space": N_("有限空间"), "confined_space_toxic": N_("有限空间有毒有害"),
+    "metal_smelting": N_("金属冶炼"), "major_hazard_level": N_("重大危险源等级"),
+    "hazardous_chemicals_use": N_("危化品使用"),
+    "hot_work": N_("动火（电气焊）作业"), "work_at_height": N_("高处作业"),
+    "outsourced_construction": N_("外包施工"),
 }
 
 

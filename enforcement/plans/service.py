@@ -14,7 +14,7 @@ from enforcement.auth.models import User, UserRole
 from enforcement.core import audit, clock
 from enforcement.core.errors import Conflict, NotFound, TransitionNotAllowed, ValidationFailed
 from enforcement.core.i18n import N_
-from enforcement.enterprises.models import Enterprise
+from enforcement.enterprises.models import FEATURE_FIELDS, Enterprise
 from enforcement.experts import matching
 from enforcement.extensions import db
 from enforcement.plans import engine
@@ -27,9 +27,7 @@ from enforcement.plans.inputs import (
 )
 from enforcement.plans.models import FROZEN_STATES, Plan, PlanAmendment, PlanTask
 
-FEATURE_COLUMNS = ("dust_explosion", "metal_dust", "dust_workers", "ammonia_refrigeration",
-                   "ammonia_tonnes", "confined_space", "confined_space_toxic", "metal_smelting",
-                   "major_hazard_level", "hazardous_chemicals_use")
+FEATURE_COLUMNS = FEATURE_FIELDS
 
 STATE_LABELS = {"draft": N_("草案"), "submitted": N_("待审批"), "approved": N_("已批准"),
                 "published": N_("已发布")}

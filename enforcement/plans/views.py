@@ -28,7 +28,8 @@ def index():
     plans = db.session.scalars(service.list_plans()).all()
     return render_template("plans/index.html", plans=plans, next_year=clock.today().year + 1,
                            other=engine.other_enforcement_categories(),
-                           non=engine.non_enforcement_categories())
+                           non=engine.non_enforcement_categories(),
+                           campaigns=engine.default_campaigns(0))
 
 
 @bp.route("/new", methods=["POST"])
@@ -54,7 +55,14 @@ def new():
         "non_enforcement_days": days(engine.non_enforcement_categories(), "n"),
         "reserve_ratio": (form.get("reserve_percent", type=float) or 0) / 100
         if form.get("reserve_percent") else None,
+        "campaigns": [
+            {"code": c.code, "name": c.name, "feature": c.feature,
+             "limit": form.get(f"campaign_limit_{c.code}", type=int) or 0}
+            for c in engine.default_campaigns(0) if form.get(f"campaign_{c.code}") == "1"],
     }
+    for campaign in params["campaigns"]:
+        if campaign["limit"] < 1:
+            errors.append(_("专项整治“%(n)s”须填写检查家数。", n=campaign["name"]))
     try:
         if errors:
             raise ValidationFailed(_("计划参数有误"), errors={"days": errors})

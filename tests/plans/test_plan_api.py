@@ -236,3 +236,23 @@ def test_amendment_from_the_page(client, leader, make_user, login, county):
         "reason": "企业已注销"})
     page = client.get(f"/plans/{plan['id']}").get_data(as_text=True)
     assert "企业已注销" in page and "text-decoration-line-through" in page
+
+
+def test_campaign_chosen_on_the_page(client, make_user, login, make_enterprise):
+    from tests.conftest import csrf_token
+
+    for _ in range(3):
+        make_user(["officer"])
+    welders = [make_enterprise(industry_code="F5211", standardization_grade="2", hot_work=True)
+               for _ in range(2)]
+    make_enterprise(industry_code="F5211", standardization_grade="2")
+    login(make_user(["leader"]))
+    token = csrf_token(client, "/plans/")
+    response = client.post("/plans/new", data={
+        "csrf_token": token, "year": "2026", "seed": "3", "campaign_hot_work": "1",
+        "campaign_limit_hot_work": "2"})
+    assert response.status_code == 302 and "/plans/" in response.headers["Location"]
+    plan = db.session.query(Plan).order_by(Plan.id.desc()).first()
+    assert plan.summary["campaign"] >= 1
+    campaign_targets = {t.enterprise_id for t in plan.tasks if t.kind == "campaign"}
+    assert campaign_targets <= {w.id for w in welders}
