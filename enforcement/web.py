@@ -79,6 +79,10 @@ def init_extensions(app: Flask) -> None:
     from enforcement.experts import service as experts_service
 
     experts_service.install(app)
+    from enforcement.plans.inputs import load_rules
+
+    with app.app_context():
+        load_rules()  # a bureau's bad plan_rules.toml stops the app here, not at the first plan
 
 
 def register_blueprints(app: Flask) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
+from enforcement.core.rulefiles import rule_file
 from enforcement.enterprises import rules, sectors
 
 DATA = Path(__file__).parent / "data"
@@ -31,9 +32,7 @@ class Townships:
 
 
 def load_townships(instance_path: str | None = None) -> Townships:
-    path = DATA / "townships.toml"
-    if instance_path and (Path(instance_path) / "rules" / "townships.toml").exists():
-        path = Path(instance_path) / "rules" / "townships.toml"
+    path = rule_file(DATA / "townships.toml", instance_path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         names = tuple(str(n).strip() for n in data["townships"])

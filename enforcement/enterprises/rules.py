@@ -24,8 +24,6 @@ from pathlib import Path
 from types import MappingProxyType, UnionType
 from typing import Any, NamedTuple
 
-from flask import current_app, has_app_context
-
 DEFAULT_FILE = Path(__file__).with_name("data") / "risk_rules.toml"
 OVERRIDE_NAME = Path("rules") / "risk_rules.toml"   # under the app's instance folder
 
@@ -564,11 +562,9 @@ def _build(data: dict, path: Path) -> Ruleset:
 
 def ruleset_path() -> Path:
     """The bureau's file in the active app's instance folder if there is one, else the default."""
-    if has_app_context():
-        override = Path(current_app.instance_path) / OVERRIDE_NAME
-        if override.is_file():
-            return override
-    return DEFAULT_FILE
+    from enforcement.core.rulefiles import rule_file
+
+    return rule_file(DEFAULT_FILE)
 
 
 def load_ruleset(path: str | Path | None = None) -> Ruleset:

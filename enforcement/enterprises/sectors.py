@@ -165,12 +165,9 @@ def load(path: str | os.PathLike[str] | None = None) -> SectorMap:
 
 
 def _override() -> Path | None:
-    from flask import current_app, has_app_context
+    from enforcement.core.rulefiles import override_path
 
-    if not has_app_context():
-        return None
-    candidate = Path(current_app.instance_path) / OVERRIDE
-    return candidate if candidate.is_file() else None
+    return override_path(OVERRIDE.name)
 
 
 class _Problem(Exception):

@@ -50,7 +50,6 @@ from types import MappingProxyType
 from typing import Any
 
 import numpy as np
-from flask import current_app, has_app_context
 from pypinyin import Style, lazy_pinyin
 from rapidfuzz import fuzz, process
 
@@ -235,11 +234,9 @@ class Synonyms:
 
 
 def _override_or(default: Path, override: Path) -> Path:
-    if has_app_context():
-        candidate = Path(current_app.instance_path) / override
-        if candidate.is_file():
-            return candidate
-    return default
+    from enforcement.core.rulefiles import override_path
+
+    return override_path(override.name) or default
 
 
 def synonyms_path() -> Path:

@@ -29,6 +29,7 @@ from enforcement.core.errors import (
     TransitionNotAllowed,
     ValidationFailed,
 )
+from enforcement.core.rulefiles import rule_file
 from enforcement.enterprises.models import Enterprise
 from enforcement.experts import matching
 from enforcement.experts.models import Assignment, DeclaredRelation, Engagement, Expert, Recusal
@@ -60,9 +61,7 @@ class Taxonomy:
 
 
 def load_taxonomy(instance_path: str | None = None) -> Taxonomy:
-    path = DATA / "groups.toml"
-    if instance_path and (Path(instance_path) / "rules" / "expert_groups.toml").exists():
-        path = Path(instance_path) / "rules" / "expert_groups.toml"
+    path = rule_file(DATA / "expert_groups.toml", instance_path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         return Taxonomy(str(data["version"]), tuple(data["groups"]),

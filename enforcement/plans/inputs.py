@@ -200,8 +200,11 @@ def _load_rules(path: Path) -> PlanRules:
 
 
 def load_rules(path: str | Path | None = None) -> PlanRules:
-    """The plan rules (default: the packaged ``data/plan_rules.toml``); cached per path."""
-    return _load_rules(Path(path) if path is not None else RULES_FILE)
+    """The plan rules (default: the bureau's ``instance/rules/plan_rules.toml`` if there is one,
+    else the packaged ``data/plan_rules.toml``); cached per path."""
+    from enforcement.core.rulefiles import rule_file
+
+    return _load_rules(Path(path) if path is not None else rule_file(RULES_FILE))
 
 
 @cache
