@@ -79,10 +79,12 @@ def init_extensions(app: Flask) -> None:
     from enforcement.experts import service as experts_service
 
     experts_service.install(app)
+    from enforcement.inspections import service as inspections_service
     from enforcement.plans.inputs import load_rules
 
     with app.app_context():
         load_rules()  # a bureau's bad plan_rules.toml stops the app here, not at the first plan
+        inspections_service.install(app)  # and a bad checklist file here
 
 
 def register_blueprints(app: Flask) -> None:
@@ -95,6 +97,8 @@ def register_blueprints(app: Flask) -> None:
     from enforcement.enterprises import views as enterprises_views
     from enforcement.experts import api as experts_api
     from enforcement.experts import views as experts_views
+    from enforcement.inspections import api as inspections_api
+    from enforcement.inspections import views as inspections_views
     from enforcement.plans import api as plans_api
     from enforcement.plans import views as plans_views
     from enforcement.system import api as system_api
@@ -108,8 +112,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(enterprises_views.bp)
     app.register_blueprint(experts_views.bp)
     app.register_blueprint(plans_views.bp)
+    app.register_blueprint(inspections_views.bp)
     for blp in (auth_api.blp, auth_api.users_blp, audit_api.blp, system_api.blp,
-                enterprises_api.blp, experts_api.blp, plans_api.blp):
+                enterprises_api.blp, experts_api.blp, plans_api.blp, inspections_api.blp):
         api.register_blueprint(blp)
         csrf.exempt(blp)  # the API takes bearer tokens only: no cookie, nothing to forge
 

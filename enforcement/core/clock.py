@@ -37,3 +37,16 @@ def freeze(at: datetime | None) -> None:
     if at is not None and at.tzinfo is None:
         raise ValueError("freeze() needs an aware datetime")
     _frozen = at.astimezone(UTC) if at is not None else None
+
+
+def local(moment: datetime) -> datetime:
+    """An aware timestamp in the bureau's time zone."""
+    return moment.astimezone(_zone)
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """[start, end) of a local calendar day, as aware UTC timestamps."""
+    from datetime import time, timedelta
+
+    start = datetime.combine(day, time(), tzinfo=_zone)
+    return start.astimezone(UTC), (start + timedelta(days=1)).astimezone(UTC)

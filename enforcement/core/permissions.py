@@ -59,6 +59,9 @@ class P(StrEnum):
     PLANS_READ = "plans.read"
     PLANS_DRAFT = "plans.draft"              # compute drafts, submit them
     PLANS_APPROVE = "plans.approve"          # approve, return, publish (the leader)
+    INSPECTIONS_READ = "inspections.read"    # records, hazards, rectification orders
+    INSPECTIONS_RECORD = "inspections.record"  # inspect: record, sign, complete, re-check
+    LEADS_MANAGE = "leads.manage"            # enter and triage leads, propose cases
 
 
 _FILES = {P.FILES_UPLOAD, P.FILES_READ}
@@ -67,12 +70,13 @@ _EXPERTS = {P.EXPERTS_READ, P.EXPERTS_MANAGE, P.ASSIGNMENTS_MANAGE}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[P]] = {
     Role.OFFICER: frozenset({P.USERS_LIST, *_FILES, *_REGISTRY, *_EXPERTS, P.PLANS_READ,
-                             P.PLANS_DRAFT}),
+                             P.PLANS_DRAFT, P.INSPECTIONS_READ, P.INSPECTIONS_RECORD,
+                             P.LEADS_MANAGE}),
     Role.LEADER: frozenset({P.USERS_LIST, *_FILES, *_REGISTRY, *_EXPERTS,
                             P.ENTERPRISES_OVERRIDE, P.PLANS_READ, P.PLANS_DRAFT,
-                            P.PLANS_APPROVE}),
+                            P.PLANS_APPROVE, P.INSPECTIONS_READ, P.LEADS_MANAGE}),
     Role.REVIEWER: frozenset({P.USERS_LIST, *_FILES, P.ENTERPRISES_READ, P.EXPERTS_READ,
-                              P.PLANS_READ}),
+                              P.PLANS_READ, P.INSPECTIONS_READ}),
     Role.EXPERT: frozenset({*_FILES, P.EXPERT_SELF}),
     Role.ADMIN: frozenset({P.USERS_LIST, P.USERS_MANAGE, P.CALENDAR_MANAGE}),
     Role.AUDITOR: frozenset({P.AUDIT_READ}),

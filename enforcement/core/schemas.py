@@ -111,3 +111,12 @@ class LocalDateTime(ma.fields.DateTime):
         from enforcement.core import clock
 
         return value.astimezone(clock.local_zone()).isoformat()
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        """A timestamp without an offset is read in the bureau's time zone."""
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        if moment.tzinfo is None:
+            from enforcement.core import clock
+
+            moment = moment.replace(tzinfo=clock.local_zone())
+        return moment

@@ -7,6 +7,7 @@ classification names its ruleset and the factors that set it (安全生产法 �
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -232,6 +233,26 @@ def add_accident(enterprise: Enterprise, occurred_on: date, deaths: int, serious
 
 # -- classification ---------------------------------------------------------------------------
 
+# Later modules feed facts the rules read (open major hazards from inspections, penalties from
+# cases) without the registry importing them: each source maps enterprise ids and today to
+# {id: {fact: value}}.
+FactSource = Callable[[list[int], date], dict[int, dict[str, int]]]
+_fact_sources: list[FactSource] = []
+
+
+def add_fact_source(source: FactSource) -> None:
+    if source not in _fact_sources:
+        _fact_sources.append(source)
+
+
+def _extra_facts(ids: list[int], today: date) -> dict[int, dict[str, int]]:
+    out: dict[int, dict[str, int]] = {}
+    for source in _fact_sources:
+        for enterprise_id, facts in source(ids, today).items():
+            out.setdefault(enterprise_id, {}).update(facts)
+    return out
+
+
 def facts_for(enterprise: Enterprise, *, today: date | None = None,
               accidents: list[Accident] | None = None) -> rules.EnterpriseFacts:
     """What the rules look at. Counts over the last 12 months end today (Asia/Shanghai)."""
@@ -257,7 +278,8 @@ def facts_for(enterprise: Enterprise, *, today: date | None = None,
         hazardous_chemicals_use=enterprise.hazardous_chemicals_use,
         deaths_12m=sum(a.deaths for a in recent),
         serious_injuries_12m=sum(a.serious_injuries for a in recent),
-        accidents_12m=len(recent))
+        accidents_12m=len(recent),
+        **_extra_facts([enterprise.id], today).get(enterprise.id, {}))
 
 
 FACT_COLUMNS = ("sector", "employees", "standardization_grade", "credit_status",
@@ -275,6 +297,7 @@ def facts_for_many(ids: list[int], *, today: date | None = None
             .where(Accident.enterprise_id.in_(ids), Accident.occurred_on > since)):
         recent.setdefault(enterprise_id, []).append((deaths, injuries))
     columns = [getattr(Enterprise, c) for c in FACT_COLUMNS]
+    extra = _extra_facts(ids, today)
     out = []
     for row in db.session.execute(sa.select(Enterprise.id, Enterprise.risk_overridden, *columns)
                                   .where(Enterprise.id.in_(ids))):
@@ -284,7 +307,8 @@ def facts_for_many(ids: list[int], *, today: date | None = None
         accidents = recent.get(row[0], ())
         out.append((row[0], row[1], rules.EnterpriseFacts(
             **values, deaths_12m=sum(a[0] for a in accidents),
-            serious_injuries_12m=sum(a[1] for a in accidents), accidents_12m=len(accidents))))
+            serious_injuries_12m=sum(a[1] for a in accidents), accidents_12m=len(accidents),
+            **extra.get(row[0], {}))))
     return out
 
 

@@ -355,3 +355,29 @@ def amend(plan: Plan, version: int | None, reason: str, changes: list[dict[str, 
 def amendments_of(plan: Plan) -> list[PlanAmendment]:
     return list(db.session.scalars(sa.select(PlanAmendment).where(PlanAmendment.plan_id == plan.id)
                                    .order_by(PlanAmendment.id)))
+
+
+# -- execution (tasks taken up by inspections) --------------------------------------------------
+
+TASK_STATE_LABELS = {"planned": N_("待检查"), "in_progress": N_("检查中"), "done": N_("已完成"),
+                     "cancelled": N_("已取消")}
+
+
+def get_task(task_id: int) -> PlanTask:
+    task = db.session.get(PlanTask, task_id)
+    if task is None:
+        raise NotFound(_("计划任务 %(id)s 不存在", id=task_id))
+    return task
+
+
+def task_is_live(task: PlanTask) -> bool:
+    """A task may be inspected once its plan is approved (or published)."""
+    return task.plan.state in FROZEN_STATES
+
+
+def mark_task(task: PlanTask, state: str) -> None:
+    """An inspection started (``in_progress``) or completed (``done``) the task."""
+    if state not in ("in_progress", "done"):
+        raise ValueError(state)
+    task.state = state
+    db.session.flush()
