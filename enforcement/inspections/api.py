@@ -26,26 +26,24 @@ def _key(data: dict) -> dict:
     return data
 
 
-def dump_inspection(inspection) -> dict:
-    body = s.InspectionSchema().dump(inspection)
-    body["hazards"] = [dump_hazard(h) for h in inspection.hazards]
-    body["case_proposals"] = s.ProposalSchema(many=True).dump(
-        service.proposals_of(inspection))
-    body["allowed_actions"] = service.allowed_actions(inspection, current_user)
-    return body
+def dump_inspection(inspection):
+    """The record with what the caller may do now (transient attributes the schema reads)."""
+    for hazard in inspection.hazards:
+        dump_hazard(hazard)
+    inspection.case_proposals = service.proposals_of(inspection)
+    inspection.allowed_actions = service.allowed_actions(inspection, current_user)
+    return inspection
 
 
-def dump_hazard(hazard) -> dict:
-    body = s.HazardSchema().dump(hazard)
-    body["due_status"] = service.due_status(hazard)
-    body["allowed_actions"] = service.hazard_allowed_actions(hazard, current_user)
-    return body
+def dump_hazard(hazard):
+    hazard.due_status = service.due_status(hazard)
+    hazard.allowed_actions = service.hazard_allowed_actions(hazard, current_user)
+    return hazard
 
 
-def dump_lead(lead) -> dict:
-    body = s.LeadSchema().dump(lead)
-    body["allowed_actions"] = service.lead_allowed_actions(lead, current_user)
-    return body
+def dump_lead(lead):
+    lead.allowed_actions = service.lead_allowed_actions(lead, current_user)
+    return lead
 
 
 @blp.route("/inspections")

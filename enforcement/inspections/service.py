@@ -296,7 +296,7 @@ def start(data: dict[str, Any], user) -> Inspection:
             errors["task_id"] = [_("该任务所属计划尚未批准。")]
         if data.get("enterprise_id") and data["enterprise_id"] != task.enterprise_id:
             errors["enterprise_id"] = [_("企业与计划任务不一致。")]
-        data.setdefault("enterprise_id", task.enterprise_id)
+        data["enterprise_id"] = data.get("enterprise_id") or task.enterprise_id
     lead = None
     if data.get("lead_id"):
         lead = get_lead(data["lead_id"])
@@ -304,7 +304,7 @@ def start(data: dict[str, Any], user) -> Inspection:
             errors["lead_id"] = [_("该线索已处理，不能再据此检查。")]
         if lead.enterprise_id and data.get("enterprise_id") not in (None, lead.enterprise_id):
             errors["enterprise_id"] = [_("企业与线索不一致。")]
-        data.setdefault("enterprise_id", lead.enterprise_id)
+        data["enterprise_id"] = data.get("enterprise_id") or lead.enterprise_id
     if not data.get("enterprise_id"):
         errors.setdefault("enterprise_id", [_("请选择被检查企业。")])
     else:
@@ -667,8 +667,8 @@ def complete(inspection: Inspection, version: int | None, user,
     if missing:
         errors["signatures"] = [_("尚缺签名：%(m)s", m="、".join(missing))]
     ended_at = ended_at or clock.now()
-    if ended_at <= inspection.started_at:
-        errors["ended_at"] = [_("检查结束时间须晚于开始时间。")]
+    if ended_at < inspection.started_at:
+        errors["ended_at"] = [_("检查结束时间不能早于开始时间。")]
     if errors:
         raise ValidationFailed(_("检查记录尚不完整，不能完成"), errors=errors)
     inspection.state = "completed"
