@@ -128,10 +128,21 @@
     var form = event.detail.elt;
     if (form && form.matches && form.matches("form[data-draft]")) { queue(form); }
   });
+  // the server took it: forget the draft before the answer replaces the form (a replaced form
+  // is detached, and events on it no longer reach this document)
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var form = event.detail.requestConfig && event.detail.requestConfig.elt;
+    var xhr = event.detail.xhr;
+    if (form && form.matches && form.matches("form[data-draft]") && xhr && xhr.status >= 200 &&
+        xhr.status < 400) {
+      clear(form);
+    }
+  });
+  // …and when the answer is a redirect (HX-Redirect: no swap), the form is still here
   document.addEventListener("htmx:afterRequest", function (event) {
     var form = event.detail.elt;
     var xhr = event.detail.xhr;
-    if (form && form.matches && form.matches("form[data-draft]") && xhr && xhr.status > 0 &&
+    if (form && form.matches && form.matches("form[data-draft]") && xhr && xhr.status >= 200 &&
         xhr.status < 400) {
       clear(form);
     }

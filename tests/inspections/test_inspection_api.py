@@ -18,7 +18,8 @@ def test_checklist_is_chosen_from_sector_and_features(client, team, make_enterpr
     assert "AMM-01" not in codes and "DUST-09" not in codes         # no ammonia, no metal dust
     dust = next(i for i in record.body["items"] if i["code"] == "DUST-03")
     assert dust["major_hazard_clause"] == "令10号 第十一条第(三)项"
-    assert record.body["state"] == "in_progress" and record.body["checklist"].startswith("现场检查表@")
+    assert record.body["state"] == "in_progress"
+    assert record.body["checklist"].startswith("现场检查表@")
     shop = make_enterprise(industry_code="F5211")
     a, b, token = team
     other = client.post("/api/v1/inspections", headers=bearer(token), json={
@@ -246,7 +247,8 @@ def test_open_case_carries_facts_evidence_and_violations(client, start, team):
     assert r.status_code == 200, r.get_json()
     proposal = r.get_json()["case_proposals"][0]
     draft = proposal["case_draft"]
-    assert draft["source"] == "inspection" and draft["enterprise_id"] == record.body["enterprise_id"]
+    assert draft["source"] == "inspection"
+    assert draft["enterprise_id"] == record.body["enterprise_id"]
     assert "除尘管道积尘严重" in draft["facts"] and "现场检查时发现" in draft["facts"]
     assert draft["violation_codes"] and draft["hazard_ids"]
     again = record.act("open_case")
@@ -270,7 +272,8 @@ def test_amendment_keeps_what_it_replaced(client, start, team):
     assert ok.get_json()["changes"][0] == {"field": "place", "old": "", "new": "二号车间"}
     body = record.refresh()
     assert body["place"] == "二号车间"
-    assert next(i for i in body["items"] if i["code"] == "DUST-10")["note"] == "除尘管道及风机积尘严重"
+    note = next(i for i in body["items"] if i["code"] == "DUST-10")["note"]
+    assert note == "除尘管道及风机积尘严重"
 
 
 def test_hazard_list_due_and_overdue(client, start, team, frozen):
@@ -308,7 +311,8 @@ def test_leads_are_entered_triaged_and_traced(client, team, plant, make_user, ap
     traced = client.get(f"/api/v1/leads/{lead['id']}", headers=h).get_json()
     assert traced["inspection_id"] == record.get_json()["id"]
     monitoring = client.post("/api/v1/leads", headers=h, json={
-        "source": "monitoring", "subject": "可燃气体浓度报警", "enterprise_id": plant.id}).get_json()
+        "source": "monitoring", "subject": "可燃气体浓度报警",
+        "enterprise_id": plant.id}).get_json()
     case = client.post(f"/api/v1/leads/{monitoring['id']}/actions", headers=h, json={
         "action": "open_case", "version": monitoring["version"],
         "violation_codes": ["SCL99-4"]}).get_json()
