@@ -129,6 +129,7 @@ def today():
 def records():
     filters = service.Filters(state=request.args.get("state") or None,
                               enterprise_id=request.args.get("enterprise_id", type=int),
+                              task_id=request.args.get("task_id", type=int),
                               officer_id=current_user.id if request.args.get("mine") else None)
     page = db.paginate(service.list_inspections(filters), per_page=30, max_per_page=100)
     return render_template("inspections/records.html", page=page, filters=filters,

@@ -58,6 +58,16 @@ class PlanTasks(MethodView):
         return paginate_select(service.tasks_of(plan, query.get("month")), pagination_parameters)
 
 
+@blp.route("/plans/<int:plan_id>/execution")
+class PlanExecution(MethodView):
+    @require(P.PLANS_READ)
+    @blp.response(200, s.ExecutionSchema)
+    def get(self, plan_id):
+        """计划执行: tasks per month planned / done / in progress / overdue; class A and B
+        coverage so far."""
+        return service.execution(service.get_plan(plan_id))
+
+
 @blp.route("/plans/<int:plan_id>/tasks/export")
 class PlanTasksExport(MethodView):
     @require(P.PLANS_READ)

@@ -94,3 +94,12 @@ class AmendmentSchema(Schema):
     changes = fields.List(fields.Dict())
     made_by = fields.Integer(allow_none=True)
     made_at = LocalDateTime()
+
+
+class ExecutionSchema(Schema):
+    by_month = fields.Dict(keys=fields.Integer(), values=fields.Dict())
+    coverage = fields.Dict()
+    planned = fields.Integer()
+    done = fields.Integer()
+    in_progress = fields.Integer()
+    overdue = fields.Integer()

@@ -381,3 +381,36 @@ def mark_task(task: PlanTask, state: str) -> None:
         raise ValueError(state)
     task.state = state
     db.session.flush()
+
+
+def execution(plan: Plan, today=None) -> dict[str, Any]:
+    """计划执行: per month planned / done / in progress / overdue (a task still open after its
+    month), and how many of the plan's class A and B enterprises have been inspected so far."""
+    today = today or clock.today()
+
+    def past(month: int) -> bool:
+        return plan.year < today.year or (plan.year == today.year and month < today.month)
+
+    by_month = {m: {"planned": 0, "done": 0, "in_progress": 0, "overdue": 0}
+                for m in range(1, 13)}
+    classes: dict[str, dict[str, set]] = {c: {"all": set(), "done": set()} for c in "AB"}
+    rows = db.session.execute(
+        sa.select(PlanTask.month, PlanTask.state, PlanTask.enterprise_id, Enterprise.risk_class)
+        .join(Enterprise, Enterprise.id == PlanTask.enterprise_id)
+        .where(PlanTask.plan_id == plan.id, PlanTask.state != "cancelled"))
+    for month, state, enterprise_id, risk_class in rows:
+        cell = by_month[month]
+        cell["planned"] += 1
+        if state in ("done", "in_progress"):
+            cell[state] += 1
+        if state != "done" and past(month):
+            cell["overdue"] += 1
+        if risk_class in classes:
+            classes[risk_class]["all"].add(enterprise_id)
+            if state == "done":
+                classes[risk_class]["done"].add(enterprise_id)
+    coverage = {c: {"enterprises": len(v["all"]), "inspected": len(v["done"])}
+                for c, v in classes.items()}
+    totals = {k: sum(m[k] for m in by_month.values())
+              for k in ("planned", "done", "in_progress", "overdue")}
+    return {"by_month": by_month, "coverage": coverage, **totals}

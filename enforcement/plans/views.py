@@ -22,6 +22,11 @@ def plan_state(state: str) -> str:
     return _(service.STATE_LABELS.get(state, state))
 
 
+@bp.app_template_filter("task_state")
+def task_state(state: str) -> str:
+    return _(service.TASK_STATE_LABELS.get(state, state))
+
+
 @bp.route("/")
 @require(P.PLANS_READ)
 def index():
@@ -107,7 +112,9 @@ def detail(plan_id: int):
         User.id.in_(officer_ids))).all())
     return render_template("plans/detail.html", plan=plan, page=page, month=month, names=names,
                            officers=officers, actions=service.allowed_actions(plan, current_user),
-                           charts=service.charts(plan), amendments=service.amendments_of(plan))
+                           charts=service.charts(plan), amendments=service.amendments_of(plan),
+                           execution=service.execution(plan)
+                           if plan.state in ("approved", "published") else None)
 
 
 @bp.route("/<int:plan_id>/tasks.xlsx")
