@@ -69,7 +69,7 @@ class Inspection(Audited, TimestampMixin, VersionMixin, db.Model):
         return [member.user_id for member in self.team]
 
 
-class InspectionOfficer(db.Model):
+class InspectionOfficer(Audited, db.Model):
     """检查人 — one officer of the team (≥2, 行政处罚法 第四十二条), with the certificate number
     (执法证号) held on the day, as the record prints it."""
 

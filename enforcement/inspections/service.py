@@ -484,8 +484,9 @@ def _new_hazard(inspection: Inspection, item: InspectionItem | None, fields: dic
         inspection_id=inspection.id, enterprise_id=inspection.enterprise_id,
         seq=max((h.seq for h in inspection.hazards), default=0) + 1,
         item_code=item.code if item else None, description=description[:2000], major=major,
-        major_hazard_clause=(item.major_hazard_clause if item else
-                             (fields.get("major_hazard_clause") or None) if major else None),
+        major_hazard_clause=((item.major_hazard_clause if item is not None else None)
+                             or ((fields.get("major_hazard_clause") or "").strip() or None
+                                 if major else None)),
         basis=(item.basis if item else (fields.get("basis") or None)),
         violation_code=(item.violation_code if item else fields.get("violation_code")),
         rectify_by=fields.get("rectify_by") or default_deadline(major),
@@ -531,7 +532,8 @@ def add_hazard(inspection: Inspection, data: dict[str, Any], user) -> Hazard:
             item.result = "fail"
             item.answered_by = user.id
             item.answered_at = clock.now()
-    elif data.get("major") and not (data.get("major_hazard_clause") or "").strip():
+    if data.get("major") and not (item is not None and item.major_hazard_clause) \
+            and not (data.get("major_hazard_clause") or "").strip():
         raise ValidationFailed(_("隐患信息有误"), errors={"major_hazard_clause": [
             _("重大事故隐患须写明判定依据条款。")]})
     if data.get("rectify_by") is None:
