@@ -1003,6 +1003,27 @@ def today_for(user, today: date | None = None) -> dict[str, Any]:
     return {"plan": plan, "tasks": tasks, "in_progress": in_progress, "done": done}
 
 
+def officer_choices() -> list:
+    """(id, name, certificate no) of the active officers who can be on a team."""
+    return db.session.execute(
+        sa.select(User.id, User.display_name, User.certificate_no).join(UserRole)
+        .where(UserRole.role == "officer", User.active.is_(True),
+               User.certificate_no.is_not(None)).order_by(User.id)).all()
+
+
+def expert_choices(task_id: int | None) -> tuple[list, set[int]]:
+    """The pool's experts, and those who accepted an assignment for the task (pre-selected)."""
+    from enforcement.experts.models import Assignment, Expert
+
+    accepted: set[int] = set()
+    if task_id:
+        accepted = set(db.session.scalars(sa.select(Assignment.expert_id).where(
+            Assignment.task_id == task_id, Assignment.state.in_(("accepted", "completed")))))
+    experts = db.session.execute(sa.select(Expert.id, Expert.name, Expert.title)
+                                 .order_by(Expert.name)).all()
+    return experts, accepted
+
+
 def enterprise_names(ids) -> dict[int, str]:
     ids = {i for i in ids if i}
     if not ids:

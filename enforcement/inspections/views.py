@@ -138,28 +138,6 @@ def records():
 
 # -- starting a record ------------------------------------------------------------------------
 
-def _officer_choices(enterprise_id: int | None):
-    from enforcement.auth.models import User, UserRole
-
-    return db.session.execute(
-        db.select(User.id, User.display_name, User.certificate_no).join(UserRole)
-        .where(UserRole.role == "officer", User.active.is_(True),
-               User.certificate_no.is_not(None)).order_by(User.id)).all()
-
-
-def _expert_choices(task_id: int | None):
-    """Experts who accepted an assignment for the task come first (and pre-selected)."""
-    from enforcement.experts.models import Assignment, Expert
-
-    accepted = set()
-    if task_id:
-        accepted = set(db.session.scalars(db.select(Assignment.expert_id).where(
-            Assignment.task_id == task_id, Assignment.state.in_(("accepted", "done")))))
-    experts = db.session.execute(db.select(Expert.id, Expert.name, Expert.title)
-                                 .order_by(Expert.name)).all()
-    return experts, accepted
-
-
 @bp.route("/new", methods=["GET", "POST"])
 @require(P.INSPECTIONS_RECORD)
 def new():
@@ -199,11 +177,11 @@ def new():
         from enforcement.enterprises.models import Enterprise
 
         enterprise = db.session.get(Enterprise, enterprise_id)
-    experts, accepted = _expert_choices(task_id)
+    experts, accepted = service.expert_choices(task_id)
     selected = set(_int_list("officer_ids")) if request.method == "POST" else \
         set(task.officer_ids if task else [current_user.id])
     html = render_template("inspections/new.html", task=task, lead=lead, enterprise=enterprise,
-                           officers=_officer_choices(enterprise_id), selected=selected,
+                           officers=service.officer_choices(), selected=selected,
                            experts=experts, accepted=accepted, errors=errors,
                            form=request.form, now=clock.local(clock.now()))
     return html, (422 if errors else 200)
