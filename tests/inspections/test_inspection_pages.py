@@ -109,3 +109,16 @@ def test_reviewer_reads_but_cannot_start(client, login, make_user):
     login(make_user(["reviewer"]))
     assert client.get("/inspections/records").status_code == 200
     assert client.get("/inspections/new").status_code == 403
+
+
+def test_record_page_in_english(client, login, team, plant, frozen):
+    a, b, _ = team
+    login(a)
+    url = _start(client, plant, a, b).headers["HX-Redirect"]
+    token = csrf_token(client, url)
+    client.post("/language", data={"csrf_token": token, "lang": "en", "next": url})
+    page = client.get(url).get_data(as_text=True)
+    assert "Compliant" in page and "不符合即为重大事故隐患" not in page
+    assert client.get("/inspections/").status_code == 200
+    assert client.get("/inspections/hazards").status_code == 200
+    assert client.get("/inspections/leads").status_code == 200
