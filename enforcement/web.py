@@ -79,12 +79,14 @@ def init_extensions(app: Flask) -> None:
     from enforcement.experts import service as experts_service
 
     experts_service.install(app)
+    from enforcement.cases import service as cases_service
     from enforcement.inspections import service as inspections_service
     from enforcement.plans.inputs import load_rules
 
     with app.app_context():
         load_rules()  # a bureau's bad plan_rules.toml stops the app here, not at the first plan
         inspections_service.install(app)  # and a bad checklist file here
+        cases_service.install(app)  # and a bad violation, discretion or deadline table here
 
 
 def register_blueprints(app: Flask) -> None:
@@ -93,6 +95,8 @@ def register_blueprints(app: Flask) -> None:
     from enforcement.audit import views as audit_views
     from enforcement.auth import api as auth_api
     from enforcement.auth import views as auth_views
+    from enforcement.cases import api as cases_api
+    from enforcement.cases import views as cases_views
     from enforcement.enterprises import api as enterprises_api
     from enforcement.enterprises import views as enterprises_views
     from enforcement.experts import api as experts_api
@@ -113,8 +117,11 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(experts_views.bp)
     app.register_blueprint(plans_views.bp)
     app.register_blueprint(inspections_views.bp)
+    app.register_blueprint(cases_views.bp)
+    app.register_blueprint(cases_views.public_bp)
     for blp in (auth_api.blp, auth_api.users_blp, audit_api.blp, system_api.blp,
-                enterprises_api.blp, experts_api.blp, plans_api.blp, inspections_api.blp):
+                enterprises_api.blp, experts_api.blp, plans_api.blp, inspections_api.blp,
+                cases_api.blp):
         api.register_blueprint(blp)
         csrf.exempt(blp)  # the API takes bearer tokens only: no cookie, nothing to forge
 

@@ -28,6 +28,10 @@ class User(Audited, TimestampMixin, VersionMixin, db.Model):
     email: Mapped[str | None] = mapped_column(sa.String(254))
     # 执法证号 — required for officers, unique across the bureau
     certificate_no: Mapped[str | None] = mapped_column(sa.String(32), unique=True)
+    # 国家统一法律职业资格: a first-time 法制审核 reviewer must hold it
+    # (行政处罚法 第五十八条第二款)
+    legal_qualified: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False,
+                                                  server_default=sa.false())
     password_hash: Mapped[str] = mapped_column(sa.String(255), nullable=False)
     must_change_password: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -35,6 +35,7 @@ class UserSchema(UserBriefSchema):
 
     phone = fields.String(allow_none=True)
     email = fields.String(allow_none=True)
+    legal_qualified = fields.Boolean()
     active = fields.Boolean()
     must_change_password = fields.Boolean()
     two_factor = fields.Boolean()
@@ -66,6 +67,7 @@ class UserCreateSchema(Schema):
     certificate_no = fields.String(load_default=None, allow_none=True,
                                    validate=validate.Length(max=32))
     must_change_password = fields.Boolean(load_default=True)
+    legal_qualified = fields.Boolean(load_default=False)
 
 
 class UserPatchSchema(VersionedSchema):
@@ -74,6 +76,7 @@ class UserPatchSchema(VersionedSchema):
     email = fields.Email(allow_none=True)
     certificate_no = fields.String(allow_none=True, validate=validate.Length(max=32))
     roles = fields.List(_role, validate=validate.Length(min=1, error=_ROLES_NEEDED))
+    legal_qualified = fields.Boolean()
     active = fields.Boolean()
     locale = fields.String(allow_none=True, validate=validate.OneOf(["zh_CN", "en"]))
 

@@ -178,6 +178,7 @@ class AccountData:
     must_change_password: bool = True
     email: str | None = None
     is_demo: bool = False
+    legal_qualified: bool = False
 
 
 def create_user(data: AccountData) -> User:
@@ -194,6 +195,7 @@ def create_user(data: AccountData) -> User:
                 email=(data.email or "").strip().lower() or None,
                 password_hash=hash_password(data.password),
                 must_change_password=data.must_change_password, is_demo=data.is_demo,
+                legal_qualified=data.legal_qualified,
                 password_changed_at=clock.now())
     user.role_rows = [UserRole(role=r) for r in dict.fromkeys(data.roles)]
     db.session.add(user)
@@ -205,6 +207,7 @@ def update_user(user: User, version: int, *, display_name: str | None = None,
                 phone: str | None = None, certificate_no: str | None = None,
                 email: str | None = None,
                 roles: list[str] | None = None, active: bool | None = None,
+                legal_qualified: bool | None = None,
                 acting_user: User | None = None) -> User:
     """Edit an account. ``None`` leaves a field as it is; "" clears phone or certificate."""
     user.check_version(version)
@@ -231,6 +234,8 @@ def update_user(user: User, version: int, *, display_name: str | None = None,
                                  if r not in {k.role for k in keep}]
         audit.record("roles_changed", "users", user.id, changes={"roles": sorted(roles)})
         _touch(user)
+    if legal_qualified is not None:
+        user.legal_qualified = legal_qualified
     if active is not None and active != user.active:
         user.active = active
         if not active:

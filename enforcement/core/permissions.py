@@ -62,6 +62,10 @@ class P(StrEnum):
     INSPECTIONS_READ = "inspections.read"    # records, hazards, rectification orders
     INSPECTIONS_RECORD = "inspections.record"  # inspect: record, sign, complete, re-check
     LEADS_MANAGE = "leads.manage"            # enter and triage leads, propose cases
+    CASES_READ = "cases.read"                # case files, deadlines, the violation catalogue
+    CASES_HANDLE = "cases.handle"            # open cases, collect evidence, take officer steps
+    CASES_APPROVE = "cases.approve"          # approve filing, proposals, decisions, closing
+    CASES_REVIEW = "cases.review"            # 法制审核
 
 
 _FILES = {P.FILES_UPLOAD, P.FILES_READ}
@@ -71,12 +75,14 @@ _EXPERTS = {P.EXPERTS_READ, P.EXPERTS_MANAGE, P.ASSIGNMENTS_MANAGE}
 ROLE_PERMISSIONS: dict[Role, frozenset[P]] = {
     Role.OFFICER: frozenset({P.USERS_LIST, *_FILES, *_REGISTRY, *_EXPERTS, P.PLANS_READ,
                              P.PLANS_DRAFT, P.INSPECTIONS_READ, P.INSPECTIONS_RECORD,
-                             P.LEADS_MANAGE}),
+                             P.LEADS_MANAGE, P.CASES_READ, P.CASES_HANDLE}),
     Role.LEADER: frozenset({P.USERS_LIST, *_FILES, *_REGISTRY, *_EXPERTS,
                             P.ENTERPRISES_OVERRIDE, P.PLANS_READ, P.PLANS_DRAFT,
-                            P.PLANS_APPROVE, P.INSPECTIONS_READ, P.LEADS_MANAGE}),
+                            P.PLANS_APPROVE, P.INSPECTIONS_READ, P.LEADS_MANAGE,
+                            P.CASES_READ, P.CASES_APPROVE}),
     Role.REVIEWER: frozenset({P.USERS_LIST, *_FILES, P.ENTERPRISES_READ, P.EXPERTS_READ,
-                              P.PLANS_READ, P.INSPECTIONS_READ}),
+                              P.PLANS_READ, P.INSPECTIONS_READ, P.CASES_READ,
+                              P.CASES_REVIEW}),
     Role.EXPERT: frozenset({*_FILES, P.EXPERT_SELF}),
     Role.ADMIN: frozenset({P.USERS_LIST, P.USERS_MANAGE, P.CALENDAR_MANAGE}),
     Role.AUDITOR: frozenset({P.AUDIT_READ}),

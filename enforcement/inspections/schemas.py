@@ -136,6 +136,7 @@ class ProposalSchema(Schema):
     lead_id = fields.Integer(attribute="id")
     state = fields.String()
     case_draft = fields.Dict(allow_none=True)
+    case_id = fields.Integer(allow_none=True)
 
 
 class InspectionSchema(Schema):

@@ -891,6 +891,16 @@ def open_case(inspection: Inspection, version: int | None, user,
     return lead
 
 
+def mark_case_opened(lead: Lead, case_id: int, user) -> Lead:
+    """The case register took up the lead (立案建议 → 预立案): trace it to the case."""
+    lead.case_id = case_id
+    lead.state = "case_opened"
+    lead.triaged_by = user.id
+    lead.triaged_at = clock.now()
+    db.session.flush()
+    return lead
+
+
 def proposals_of(inspection: Inspection) -> list[Lead]:
     return list(db.session.scalars(sa.select(Lead).where(
         Lead.inspection_id == inspection.id, Lead.source == "inspection").order_by(Lead.id)))
