@@ -59,6 +59,9 @@ def load(instance_path: Path) -> dict:
     require_2fa = [r.strip() for r in (env("REQUIRE_2FA_FOR") or "").split(",") if r.strip()]
     return {
         "SECRET_KEY": _secret_key(instance_path),
+        # key of personal data at rest (ID numbers); falls back to SECRET_KEY — set it so that
+        # rotating SECRET_KEY does not make stored ID numbers unreadable
+        "DATA_KEY": env("DATA_KEY") or None,
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": env("REDIS_URL") or None,

@@ -810,13 +810,27 @@ def _check_proposal(case: Case, raw: dict[str, Any], on: date) -> dict[str, Any]
     catalogue = violations.catalogue()
     kind = case.party_kind
     items_raw = raw.get("items")
+    also: list[str] = []
     if not items_raw:
         codes = list(raw.get("violation_codes") or case.violation_codes)
-        if len(codes) > 1 and raw.get("fine") not in (None, "", 0, "0"):
-            errors["proposed_penalty.items"] = [_("一个违法行为一个罚款：多项违法行为请逐项填写罚款"
-                                                  "（行政处罚法第二十九条），合并后执行。")]
+        circumstances = raw.get("circumstances") or []
+        if len(codes) > 1 and raw.get("fine") not in (None, ""):
+            # one act breaking several provisions: one fine, under the provision with the higher
+            # fine (第二十九条); separate acts are proposed item by item and combined
+            known = [c for c in codes if catalogue.get(c) is not None]
+            escalated = "not_corrected" in circumstances or "refused_correction" in circumstances
+
+            def ceiling(code: str) -> Decimal:
+                fines = catalogue.get(code).statutory(kind, escalated) \
+                    or catalogue.get(code).statutory(kind)
+                return fines.max if fines else Decimal("-1")
+
+            if known:
+                chosen = max(known, key=ceiling)
+                also = [c for c in codes if c != chosen]
+                codes = [chosen]
         items_raw = [{"violation_code": c, "fine": raw.get("fine") if len(codes) == 1 else None,
-                      "circumstances": raw.get("circumstances") or [],
+                      "circumstances": circumstances,
                       "reason": raw.get("reason")} for c in codes]
     other = [o for o in (raw.get("other") or []) if o]
     if bad := [o for o in other if o not in OTHER_PENALTIES]:
@@ -875,6 +889,10 @@ def _check_proposal(case: Case, raw: dict[str, Any], on: date) -> dict[str, Any]
         errors["proposed_penalty.flags"] = [_("未知的标记：%(f)s", f="、".join(bad))]
     if errors:
         raise ValidationFailed(_("处理意见有误"), errors=errors)
+    if also:
+        items[0]["also_violates"] = also
+        items[0]["note"] = _("同一违法行为违反多个法律规范，按照罚款数额高的规定处罚"
+                             "（行政处罚法第二十九条）")
     return {"items": items, "fine": str(total.quantize(CENT)), "other": other,
             "flags": flags, "catalogue": violations.catalogue().ident,
             "benchmark": discretion.benchmark_ident(),
@@ -885,7 +903,8 @@ def _e_set_proposal(ctx: Ctx) -> None:
     proposal = _check_proposal(ctx.case, ctx.data["proposed_penalty"], ctx.on)
     ctx.case.proposed_penalty = proposal
     ctx.case.flags = proposal["flags"]
-    codes = [i["violation_code"] for i in proposal["items"]]
+    codes = [c for i in proposal["items"] for c in (i["violation_code"],
+                                                    *i.get("also_violates", []))]
     ctx.case.violation_codes = list(dict.fromkeys(codes))
     _set_date(ctx.case, "concluded_on", ctx.on)
 

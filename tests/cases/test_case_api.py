@@ -335,3 +335,19 @@ def test_violation_catalogue_and_first_time_reviewer(client, people, make_user, 
         k: {"ok": True} for k in ("facts_clear", "evidence_sufficient", "basis_correct",
                                   "procedure_lawful", "discretion_appropriate")})
     assert r.status_code == 409 and "法律职业资格" in r.get_json()["detail"]
+
+
+def test_one_act_under_several_provisions_takes_the_higher_fine(client, people, open_case):
+    """API.md's shape {violation_codes, fine} with several codes: one act, one fine under the
+    provision with the higher maximum (行政处罚法 第二十九条)."""
+    case = open_case(codes=("SCL99-1", "SCL101-3"))
+    case.ok("officer", "submit_filing")
+    case.ok("leader", "approve_filing")
+    case.evidence()
+    body = case.ok("officer", "conclude_investigation", proposed_penalty={
+        "violation_codes": ["SCL99-1", "SCL101-3"], "fine": "30000"})
+    items = body["proposed_penalty"]["items"]
+    assert len(items) == 1 and items[0]["violation_code"] == "SCL101-3"  # ≤10万 beats ≤5万
+    assert items[0]["also_violates"] == ["SCL99-1"]
+    assert body["proposed_penalty"]["fine"] == "30000.00"
+    assert set(body["violation_codes"]) == {"SCL99-1", "SCL101-3"}
