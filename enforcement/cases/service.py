@@ -236,7 +236,21 @@ def surcharge(case: Case, on: date | None = None) -> Decimal:
     due = deadline_of(case, "payment", on)
     if due is None:
         return Decimal("0.00")
-    return dl.surcharge(case.fine, due.due_on, on or clock.today())
+    on = on or clock.today()
+    principal_paid = fine_paid_on(case)
+    if principal_paid is not None and principal_paid < on:
+        on = principal_paid   # the surcharge runs on the unpaid fine only
+    return dl.surcharge(case.fine, due.due_on, on)
+
+
+def fine_paid_on(case: Case) -> date | None:
+    """The day the payments first covered the fine itself (payments go to the fine first)."""
+    total = Decimal("0")
+    for payment in sorted(case.payments, key=lambda p: p["on"]):
+        total += Decimal(payment["amount"])
+        if case.fine is not None and total >= case.fine:
+            return date.fromisoformat(payment["on"])
+    return None
 
 
 def amount_owed(case: Case, on: date | None = None) -> Decimal:

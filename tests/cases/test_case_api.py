@@ -150,7 +150,8 @@ def test_general_procedure_with_hearing_review_and_payment(client, people, open_
     assert facts.penalties_12m == 1
 
 
-def test_late_payment_surcharge_and_payment_larger_than_due(client, people, open_case):
+def test_late_payment_surcharge_and_payment_larger_than_due(client, people, open_case,
+                                                            api_token):
     case = open_case(codes=("SCL99-5",))
     case.ok("officer", "submit_filing")
     case.ok("leader", "approve_filing")
@@ -175,6 +176,30 @@ def test_late_payment_surcharge_and_payment_larger_than_due(client, people, open
     case.ok("officer", "record_payment", amount="10900.00")
     assert case.get()["owed"] == "0.00"
     assert case.deadline("payment")["status"] == "missed"  # paid, but late
+    set_day(date(2026, 11, 30))   # paid: the surcharge stopped running on the day of payment
+    case.tokens["officer"] = api_token(people[0]["officer"])   # tokens last 12 hours
+    assert case.get()["surcharge"] == "900.00" and case.get()["owed"] == "0.00"
+
+
+def test_a_fine_paid_on_time_owes_nothing_later(client, people, open_case, api_token):
+    case = open_case(codes=("SCL99-5",))
+    case.ok("officer", "submit_filing")
+    case.ok("leader", "approve_filing")
+    case.evidence()
+    case.ok("officer", "conclude_investigation", proposed_penalty={"items": [
+        {"violation_code": "SCL99-5", "fine": "10000"}]})
+    case.ok("leader", "approve_proposal")
+    case.ok("officer", "serve_notice")
+    case.ok("officer", "waive_rights")
+    case.ok("leader", "decide")
+    case.ok("officer", "serve_decision")
+    case.ok("officer", "record_payment", amount="10000")
+    set_day(date(2026, 12, 30))
+    case.tokens["officer"] = api_token(people[0]["officer"])   # tokens last 12 hours
+    body = case.get()
+    assert body["surcharge"] == "0.00" and body["owed"] == "0.00"
+    assert case.deadline("payment")["status"] == "met"
+    case.ok("officer", "submit_closing")
 
 
 def test_summary_procedure_within_and_above_threshold(client, people, plant, frozen):
