@@ -108,7 +108,13 @@ def new():
             flash(_("案件已登记（预立案）：%(t)s", t=case.title), "success")
             return redirect(url_for("cases.detail", case_id=case.id))
     officers = service.officer_choices()
+    team = [current_user.id]
+    if lead is not None and lead.inspection_id:
+        inspection = inspections_service.get_inspection(lead.inspection_id)
+        team = list(dict.fromkeys([*([current_user.id] if current_user.id in
+                                      inspection.officer_ids else []), *inspection.officer_ids]))
     return render_template("cases/new.html", lead=lead, errors=errors, form=request.form,
+                           default_team=team,
                            enterprises=_enterprise_choices(), officers=officers,
                            catalogue=violations.catalogue(), today=clock.today(),
                            active="cases", **_labels()), (422 if errors else 200)
@@ -356,7 +362,8 @@ def suggest():
     """The discretion calculator's answer as a small card (htmx, in the conclusion form)."""
     code = request.args.get("violation_code", "")
     kind = request.args.get("party_kind", "unit")
-    circumstances = [c for c in request.args.getlist("circumstances") if c]
+    circumstances = [c for key in request.args if key.endswith("circumstances")
+                     for c in request.args.getlist(key) if c]
     try:
         suggestion = discretion.suggest(code, kind, circumstances)
         error = None

@@ -182,7 +182,11 @@ ACTIONS: tuple[Action, ...] = (
 
 BY_NAME: dict[str, Action] = {a.name: a for a in ACTIONS}
 ACTION_LABELS: dict[str, str] = {a.name: a.label for a in ACTIONS}
-ACTION_LABELS["create"] = N_("登记案件（预立案）")
+ACTION_LABELS.update({
+    "create": N_("登记案件（预立案）"), "add_evidence": N_("登记证据"),
+    "add_interview": N_("制作询问笔录"), "set_team": N_("调整承办人"),
+    "withdraw_publication": N_("撤回公示"),
+})
 ROLES = ("officer", "leader", "reviewer")
 
 

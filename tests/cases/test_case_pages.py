@@ -78,6 +78,11 @@ def test_conclusion_form_and_review_points(client, people, open_case, login):
     card = client.get("/cases/suggest?violation_code=SCL99-1&party_kind=unit"
                       "&item-0-circumstances=removed_harm").get_data(as_text=True)
     assert 'data-testid="suggested-amount"' in card
+    plain = client.get("/cases/suggest?violation_code=SCL99-1&party_kind=unit").get_data(
+        as_text=True)
+    lighter = re.search(r'suggested-amount">([\d.]+)<', card).group(1)
+    general = re.search(r'suggested-amount">([\d.]+)<', plain).group(1)
+    assert float(lighter) < float(general)   # the circumstance reached the calculator
     # one fine per violation; an over-maximum fine names its item
     r = _form(client, f"{url}/act", url, {
         "action": "conclude_investigation", "version": str(case.get()["version"]),
