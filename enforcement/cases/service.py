@@ -222,7 +222,21 @@ def events(case: Case) -> dl.CaseEvents:
 
 
 def deadlines(case: Case, today: date | None = None) -> list[dl.Deadline]:
-    return dl.compute(events(case), today or clock.today())
+    today = today or clock.today()
+    out = dl.compute(events(case), today)
+    pub = publication_of(case)
+    if pub is not None and pub.withdraw_by is not None:
+        # 行政处罚法 第四十八条第二款: withdraw within 3 (working) days of the change
+        done = pub.withdrawn_on
+        status = ("met" if done <= pub.withdraw_by else "missed") if done else (
+            "missed" if today > pub.withdraw_by else "open")
+        out.append(dl.Deadline(
+            kind="publication_withdrawal", label=N_("撤回公示期限"), due_on=pub.withdraw_by,
+            basis=N_("《行政处罚法》第四十八条第二款"), owner="bureau", status=status,
+            provisional=workdays.is_workday(pub.withdraw_by).provisional,
+            start_event="reopened_on", start_on=pub.withdraw_by, done_on=done))
+        out.sort(key=lambda d: (d.due_on, d.kind))
+    return out
 
 
 def deadline_of(case: Case, kind: str, today: date | None = None) -> dl.Deadline | None:

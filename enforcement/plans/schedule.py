@@ -27,6 +27,8 @@ from datetime import date, timedelta
 from functools import cache
 from itertools import combinations
 
+import numpy as np
+
 from enforcement.core import workdays
 from enforcement.plans.inputs import AvoidRule, PlanOfficer, PlanRules
 from enforcement.plans.selection import Visit
@@ -119,29 +121,61 @@ def _largest_remainder(total: int, shares: Sequence[float]) -> list[int]:
     return counts
 
 
+@cache
+def _pattern_table(visits: int, gap: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_patterns` as an array (one row per pattern, in order) and each one's spread."""
+    patterns = _patterns(visits, gap)
+    return (np.array(patterns, dtype=np.intp).reshape(len(patterns), visits),
+            np.array([_spread(p) for p in patterns], dtype=np.intp))
+
+
+def _best_pattern(months: np.ndarray, spreads: np.ndarray, room: np.ndarray) -> int:
+    """The index of the first pattern with the greatest (least room, total room, spread) —
+    ``max(patterns, key=fit)`` computed on arrays, with the same float arithmetic."""
+    rooms = room[months]
+    low = rooms.min(axis=1)
+    best = np.flatnonzero(low == low.max())
+    if best.size > 1:
+        chosen = rooms[best]
+        total = chosen[:, 0]
+        for j in range(1, chosen.shape[1]):  # left to right, as sum() adds them
+            total = total + chosen[:, j]
+        best = best[total == total.max()]
+        if best.size > 1:
+            spread = spreads[best]
+            best = best[spread == spread.max()]
+    return int(best[0])
+
+
 def assign_months(visits: Sequence[Visit], available: dict[int, int], min_gap: int,
                   seed: int) -> None:
     """Set ``month`` on every visit (see the module docstring)."""
     groups: dict[int, list[Visit]] = {}
     for v in visits:
-        groups.setdefault(v.enterprise.id, []).append(v)
+        eid = v.enterprise.id
+        group = groups.get(eid)
+        if group is None:
+            groups[eid] = [v]
+        else:
+            group.append(v)
     weights = [available[m] for m in range(1, 13)]
     if not any(weights):
         weights = [1] * 12
     total = len(visits)
     target = [0.0] + [total * w / sum(weights) for w in weights]
-    load = [0] * 13
+    # arrays, so that the month patterns of an enterprise with several visits are compared all
+    # at once; the room of a month is target − load, as before
+    goal = np.array(target, dtype=np.float64)
+    filled = np.zeros(13, dtype=np.float64)  # whole numbers: the same floats as the ints
     for eid in sorted(k for k, g in groups.items() if len(g) > 1):
         group = groups[eid]
         gap = min(min_gap, 12 // len(group))
-
-        def fit(pattern: tuple[int, ...]) -> tuple[float, float, int]:
-            rooms = [target[m] - load[m] for m in pattern]
-            return min(rooms), sum(rooms), _spread(pattern)
-
-        for v, month in zip(group, max(_patterns(len(group), gap), key=fit), strict=True):
+        months, spreads = _pattern_table(len(group), gap)
+        pattern = months[_best_pattern(months, spreads, goal - filled)]
+        filled[pattern] += 1.0  # distinct months
+        for v, month in zip(group, pattern.tolist(), strict=True):
             v.month = month
-            load[month] += 1
+    load = [int(x) for x in filled]
 
     singles = [g[0] for g in groups.values() if len(g) == 1]
     townships = sorted({v.enterprise.township for v in singles})
@@ -166,27 +200,38 @@ def assign_teams(visits: Iterable[Visit], officers: Sequence[PlanOfficer], team_
     Input validation guarantees ``team_size`` eligible distinct certificates per enterprise.
     """
     rng = random.Random(f"{seed}:teams")
+    draw_key = rng.random
+    pop, push = heapq.heappop, heapq.heappush
+    ids = [o.id for o in officers]
+    certificate = [o.certificate_no for o in officers]
+    excluded = [o.excluded_enterprise_ids for o in officers]
     loads = [0] * len(officers)
-    heap = [(0, rng.random(), i) for i in range(len(officers))]
+    heap = [(0, draw_key(), i) for i in range(len(officers))]
     heapq.heapify(heap)
+    # with no declared relationship and distinct certificates, the least-loaded officers are
+    # always eligible: the loop below then never sets one aside
+    plain = not any(excluded) and len(set(certificate)) == len(certificate)
     teams = []
     for v in visits:
-        eid = v.enterprise.id
-        chosen: list[int] = []
-        certificates: set[str] = set()
-        aside = []
-        while len(chosen) < team_size:
-            item = heapq.heappop(heap)
-            officer = officers[item[2]]
-            if eid in officer.excluded_enterprise_ids or officer.certificate_no in certificates:
-                aside.append(item)
-                continue
-            chosen.append(item[2])
-            certificates.add(officer.certificate_no)
-        for item in aside:
-            heapq.heappush(heap, item)
+        if plain:
+            chosen = [pop(heap)[2] for _ in range(team_size)]
+        else:
+            eid = v.enterprise.id
+            chosen = []
+            certificates: set[str] = set()
+            aside = []
+            while len(chosen) < team_size:
+                item = pop(heap)
+                i = item[2]
+                if eid in excluded[i] or certificate[i] in certificates:
+                    aside.append(item)
+                    continue
+                chosen.append(i)
+                certificates.add(certificate[i])
+            for item in aside:
+                push(heap, item)
         for i in chosen:
             loads[i] += 1
-            heapq.heappush(heap, (loads[i], rng.random(), i))
-        teams.append(tuple(sorted(officers[i].id for i in chosen)))
+            push(heap, (loads[i], draw_key(), i))
+        teams.append(tuple(sorted([ids[i] for i in chosen])))
     return teams, {o.id: loads[i] for i, o in enumerate(officers)}

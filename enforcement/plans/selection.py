@@ -24,7 +24,6 @@ Per-enterprise caps hold throughout (min_visits ≤ cap is checked when the rule
 
 from __future__ import annotations
 
-import heapq
 import math
 import random
 from collections.abc import Sequence
@@ -59,8 +58,11 @@ def draw(pool_ids: Sequence[int], weights: Sequence[float], k: int, seed: int) -
     """The 双随机 draw: ``k`` distinct ids from ``pool_ids`` (in that order), with selection
     weights, reproducible from ``seed``. Returned in draw order."""
     rng = random.Random(seed)
-    keys = [-math.log(1.0 - rng.random()) / w for w in weights]
-    winners = heapq.nsmallest(min(k, len(keys)), range(len(keys)), key=keys.__getitem__)
+    u = rng.random
+    log = math.log
+    keys = [-log(1.0 - u()) / w for w in weights]
+    # = heapq.nsmallest(k, …): the k smallest keys, ties in pool order (a stable sort)
+    winners = sorted(range(len(keys)), key=keys.__getitem__)[:max(0, min(k, len(keys)))]
     return tuple(pool_ids[i] for i in winners)
 
 
@@ -96,17 +98,19 @@ def select(inputs: Checked, rules: PlanRules, possible: int) -> Selection:
     visits: dict[int, int] = {}
 
     mandatory: list[Visit] = []
+    reasons = {code: [f"{code}类企业年度最低检查 {r.min_visits} 次（第 {i + 1} 次）"
+                      for i in range(r.min_visits)] for code, r in rules.classes.items()}
     for e in sorted(ents, key=lambda e: rank[e.risk_class]):  # stable: by id within a class
-        rule = rules.classes[e.risk_class]
-        for i in range(rule.min_visits):
-            mandatory.append(Visit(e, "key", f"{rule.code}类企业年度最低检查 {rule.min_visits} 次"
-                                             f"（第 {i + 1} 次）"))
-        if rule.min_visits:
-            visits[e.id] = rule.min_visits
+        texts = reasons[e.risk_class]
+        if texts:
+            mandatory.extend([Visit(e, "key", text) for text in texts])
+            visits[e.id] = len(texts)
+
+    drawable = {code: r.cap for code, r in rules.classes.items() if r.random_weight > 0}
 
     def in_pool(e: PlanEnterprise) -> bool:
-        rule = rules.classes[e.risk_class]
-        return rule.random_weight > 0 and visits.get(e.id, 0) < rule.cap
+        cap = drawable.get(e.risk_class)
+        return cap is not None and visits.get(e.id, 0) < cap
 
     pool_before = sum(1 for e in ents if in_pool(e))
     quota = min(math.ceil(Fraction(repr(inputs.random_ratio_min)) * possible), pool_before)
@@ -130,12 +134,12 @@ def select(inputs: Checked, rules: PlanRules, possible: int) -> Selection:
     k = min(len(pool), quota + room)
     drawn = draw(pool_ids, weights, k, inputs.seed)
     by_id = {e.id: e for e in pool}
+    why = {code: random_reason(inputs.seed, r.code, r.random_weight)
+           for code, r in rules.classes.items()}
     random_visits = []
     for eid in drawn:
         e = by_id[eid]
-        rule = rules.classes[e.risk_class]
-        random_visits.append(Visit(e, "random", random_reason(inputs.seed, rule.code,
-                                                              rule.random_weight)))
+        random_visits.append(Visit(e, "random", why[e.risk_class]))
 
     missing = len(mandatory) - covered
     officer_days = Fraction(repr(inputs.officer_days_per_inspection)) * missing

@@ -3,6 +3,7 @@ through draft → submitted → approved (leader) → published (安全生产法
 
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import asdict
 from typing import Any
@@ -93,15 +94,41 @@ def _needs_cache():
     """Expert needs depend only on the feature flags and the sector: compute each combination
     once (a province has 200,000 enterprises and a few hundred combinations)."""
     cache: dict[tuple, list[str]] = {}
+    flags = matching.FEATURE_FLAGS
 
     def needs(features: dict[str, Any]) -> list[str]:
-        key = (features.get("sector"),
-               tuple(bool(features.get(flag)) for flag in matching.FEATURE_FLAGS))
-        if key not in cache:
-            cache[key] = matching.needs_for(features)
-        return cache[key]
+        key = (features.get("sector"), *map(bool, map(features.get, flags)))
+        found = cache.get(key)
+        if found is None:
+            found = cache[key] = matching.needs_for(features)
+        return found
 
     return needs
+
+
+# plan_tasks without column types: the rows below carry the JSON columns already serialised
+# (as the JSON type would: json.dumps), so the executemany does no per-value conversion
+_TASK_ROWS = sa.table("plan_tasks", *(sa.column(name) for name in (
+    "plan_id", "seq", "enterprise_id", "month", "kind", "reason", "officer_ids", "expert_needs",
+    "covered", "state")))
+
+
+def _store_tasks(plan_id: int, tasks) -> None:
+    """Insert the tasks, numbered in order, with one Core executemany (a province: 200,000
+    rows). A team is a list of ids, written as json.dumps writes it; the expert needs repeat
+    (a few hundred combinations): each distinct list is serialised once."""
+    needs: dict[tuple[str, ...], str] = {}
+    rows = []
+    for i, t in enumerate(tasks, start=1):
+        need = needs.get(t.expert_needs)
+        if need is None:
+            need = needs[t.expert_needs] = json.dumps(list(t.expert_needs))
+        rows.append({"plan_id": plan_id, "seq": i, "enterprise_id": t.enterprise_id,
+                     "month": t.month, "kind": t.kind, "reason": t.reason,
+                     "officer_ids": "[" + ", ".join(map(str, t.officer_ids)) + "]",
+                     "expert_needs": need, "covered": t.covered, "state": "planned"})
+    if rows:
+        db.session.execute(sa.insert(_TASK_ROWS), rows)
 
 
 def create_plan(params: dict[str, Any], user_id: int | None, progress=None) -> Plan:
@@ -146,11 +173,7 @@ def create_plan(params: dict[str, Any], user_id: int | None, progress=None) -> P
     db.session.add(plan)
     db.session.flush()
     report(0.7, _("保存 %(n)s 项检查任务", n=len(computed.tasks)))
-    db.session.execute(PlanTask.__table__.insert(), [  # Core executemany: 200,000 rows
-        {"plan_id": plan.id, "seq": i, "enterprise_id": t.enterprise_id, "month": t.month,
-         "kind": t.kind, "reason": t.reason, "officer_ids": list(t.officer_ids),
-         "expert_needs": list(t.expert_needs), "covered": t.covered, "state": "planned"}
-        for i, t in enumerate(computed.tasks, start=1)])
+    _store_tasks(plan.id, computed.tasks)
     audit.record("plan_computed", "plans", plan.id,
                  changes={"year": plan.year, "seed": plan.seed, "tasks": len(computed.tasks),
                           "ruleset": plan.ruleset})

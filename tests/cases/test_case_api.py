@@ -376,3 +376,96 @@ def test_one_act_under_several_provisions_takes_the_higher_fine(client, people, 
     assert items[0]["also_violates"] == ["SCL99-1"]
     assert body["proposed_penalty"]["fine"] == "30000.00"
     assert set(body["violation_codes"]) == {"SCL99-1", "SCL101-3"}
+
+
+def test_side_exits_extension_and_reopen(client, people, open_case, plant):
+    users, tokens = people
+    # 撤案 before filing is decided
+    first = open_case(codes=("SCL99-1",))
+    first.ok("officer", "submit_filing")
+    body = first.ok("leader", "withdraw", reason="线索不实")
+    assert body["state"] == "withdrawn" and body["outcome"]["reason"] == "线索不实"
+    assert body["deadlines"] == [] or all(d["status"] != "open" for d in body["deadlines"])
+
+    # 移送 (涉嫌犯罪)
+    second = open_case(codes=("SCL99-1",))
+    second.ok("officer", "submit_filing")
+    second.ok("leader", "approve_filing")
+    r = second.act("leader", "transfer", reason="涉嫌重大责任事故罪")
+    assert r.status_code == 422 and "agency" in r.get_json()["errors"]
+    body = second.ok("leader", "transfer", agency="汶上县公安局", reason="涉嫌重大责任事故罪",
+                     criminal=True)
+    assert body["state"] == "transferred" and body["outcome"]["criminal"] is True
+
+    # 延长办案期限, then 不予处罚 (首违不罚 needs the pledge), then 重新启用
+    third = open_case(codes=("SCL99-1",))
+    third.ok("officer", "submit_filing")
+    third.ok("leader", "approve_filing")
+    before = third.deadline("decision")["due_on"]
+    assert third.act("leader", "extend_decision_deadline", days=0, reason="x").status_code == 422
+    third.ok("leader", "extend_decision_deadline", days=30, reason="案情复杂，需鉴定")
+    after = third.deadline("decision")["due_on"]
+    assert after > before
+    r = third.act("leader", "no_penalty", ground="first_violation", reason="初次违法",
+                  education="已当场批评教育")
+    assert r.status_code == 422 and "pledge_file_ids" in r.get_json()["errors"]
+    pledge = third.evidence(kind="documentary", title="首次违法改正承诺书")
+    body = third.ok("leader", "no_penalty", ground="first_violation", reason="初次违法，已改正",
+                    education="已当场批评教育", pledge_file_ids=pledge["file_ids"])
+    assert body["state"] == "no_penalty" and body["outcome"]["ground"] == "first_violation"
+    assert third.act("officer", "reopen", reason="x").status_code == 403
+    body = third.ok("leader", "reopen", reason="发现新的违法事实")
+    assert body["state"] == "investigating"
+    assert [t["action"] for t in body["timeline"]][-1] == "reopen"
+
+
+def test_reopening_a_decided_case_schedules_withdrawal_of_its_publication(client, people,
+                                                                          open_case):
+    case = open_case(codes=("SCL99-5",))
+    case.ok("officer", "submit_filing")
+    case.ok("leader", "approve_filing")
+    case.evidence()
+    case.ok("officer", "conclude_investigation", proposed_penalty={"items": [
+        {"violation_code": "SCL99-5", "fine": "10000"}]})
+    case.ok("leader", "approve_proposal")
+    case.ok("officer", "serve_notice")
+    case.ok("officer", "waive_rights")
+    case.ok("leader", "decide")
+    case.ok("officer", "serve_decision")
+    case.ok("officer", "record_payment", amount="10000")
+    case.ok("officer", "submit_closing")
+    case.ok("leader", "approve_closing")
+    body = case.ok("leader", "reopen", reason="复议机关决定变更")
+    # Monday 2 Nov 2026 + 3 working days → Thursday 5 Nov
+    assert body["state"] == "executing" and body["publication"]["withdraw_by"] == "2026-11-05"
+    assert any(d["kind"] == "publication_withdrawal" and d["due_on"] == "2026-11-05"
+               for d in body["deadlines"])
+    r = client.post(f"/api/v1/cases/{case.id}/publication/withdraw",
+                    headers=bearer(case.tokens["leader"]), json={"reason": "决定已变更"})
+    assert r.status_code == 200 and r.get_json()["withdrawn_on"] == "2026-11-02"
+    assert client.get("/api/v1/publications").get_json() == []
+
+
+def test_interview_record(client, people, open_case):
+    users, tokens = people
+    case = open_case()
+    case.ok("officer", "submit_filing")
+    case.ok("leader", "approve_filing")
+    url = f"/api/v1/cases/{case.id}/interviews"
+    body = {"interviewee": {"name": "王建国", "role": "安全主管", "id_number": "11010519491231002X"},
+            "place": "企业会议室", "started_at": "2026-11-02T08:00:00+08:00",
+            "ended_at": "2026-11-02T08:40:00+08:00",
+            "qa": [{"q": "除尘系统多久清理一次？", "a": "每月一次。"}, {"q": "有记录吗？", "a": ""}]}
+    r = client.post(url, headers=bearer(tokens["officer"]), json=body)
+    assert r.status_code == 422 and "qa" in r.get_json()["errors"]
+    body["qa"][1]["a"] = "没有记录。"
+    r = client.post(url, headers=bearer(tokens["officer"]), json=body)
+    assert r.status_code == 201, r.get_json().get("errors")
+    saved = client.get(url, headers=bearer(tokens["leader"])).get_json()[0]
+    assert saved["interviewee"]["id_number_masked"] == "110105********002X"
+    assert "id_number_enc" not in saved["interviewee"]
+    assert len(saved["officer_ids"]) == 2
+    # the interview counts as evidence for concluding
+    assert "conclude_investigation" in case.get()["allowed_actions"]
+    outsider = client.post(url, headers=bearer(tokens["leader"]), json=body)
+    assert outsider.status_code == 403
