@@ -452,10 +452,12 @@ def test_interview_record(client, people, open_case):
     case.ok("officer", "submit_filing")
     case.ok("leader", "approve_filing")
     url = f"/api/v1/cases/{case.id}/interviews"
-    body = {"interviewee": {"name": "王建国", "role": "安全主管", "id_number": "11010519491231002X"},
+    body = {"interviewee": {"name": "王建国", "role": "安全主管",
+                            "id_number": "11010519491231002X"},
             "place": "企业会议室", "started_at": "2026-11-02T08:00:00+08:00",
             "ended_at": "2026-11-02T08:40:00+08:00",
-            "qa": [{"q": "除尘系统多久清理一次？", "a": "每月一次。"}, {"q": "有记录吗？", "a": ""}]}
+            "qa": [{"q": "除尘系统多久清理一次？", "a": "每月一次。"},
+                   {"q": "有记录吗？", "a": ""}]}
     r = client.post(url, headers=bearer(tokens["officer"]), json=body)
     assert r.status_code == 422 and "qa" in r.get_json()["errors"]
     body["qa"][1]["a"] = "没有记录。"
