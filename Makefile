@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test setup dev-setup sysdeps browser translations db pytest e2e lint babel migration clean
+.PHONY: run test setup dev-setup sysdeps browser tools translations db pytest e2e lint babel migration clean
 
 ## run: set everything up and serve on http://127.0.0.1:$(PORT) (embedded SQLite)
 run: setup
@@ -14,7 +14,7 @@ run: setup
 	$(BIN)/gunicorn --workers 1 --threads 8 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
 
 ## test: set up the development environment and run the whole suite
-test: dev-setup browser
+test: dev-setup browser tools
 	$(BIN)/pytest
 
 setup: sysdeps $(VENV)/.runtime translations db
@@ -25,6 +25,9 @@ sysdeps:
 
 browser:
 	@scripts/sysdeps.sh browser
+
+tools:
+	@scripts/sysdeps.sh tools
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # System packages pip cannot bring. As root, install what is missing with apt; otherwise say
-# exactly what to run.  Usage: scripts/sysdeps.sh runtime|browser
+# exactly what to run.  Usage: scripts/sysdeps.sh runtime|browser|tools
 set -u
 what=${1:-runtime}
 
@@ -9,6 +9,7 @@ have_harfbuzz_subset() {
     dpkg -s libharfbuzz-subset0 >/dev/null 2>&1
 }
 have_chromium() { [ -x /usr/bin/chromium ]; }
+have_poppler() { command -v pdffonts >/dev/null && command -v pdfsig >/dev/null; }
 
 install() {
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
@@ -39,5 +40,15 @@ case "$what" in
       }
     fi
     ;;
-  *) echo "usage: $0 runtime|browser" >&2; exit 2 ;;
+  tools)
+    # pdffonts, pdftotext, pdftoppm and pdfsig check the rendered and signed documents in tests
+    if ! have_poppler; then
+      install poppler-utils || {
+        echo "!! poppler-utils is missing: the PDF checks (tests/documents) will be SKIPPED."
+        echo "!! To run them:  sudo apt-get install -y poppler-utils"
+        exit 0
+      }
+    fi
+    ;;
+  *) echo "usage: $0 runtime|browser|tools" >&2; exit 2 ;;
 esac

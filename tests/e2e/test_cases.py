@@ -109,6 +109,7 @@ def test_a_case_from_inspection_to_closing(browser, live_server):
 
         lp = leader.sign_in("leader1")
         lp.goto(f"{live_server}/cases/queue")
+        shot(lp, "case-queue")
         case_path = case_url.split(live_server, 1)[1]
         lp.locator(f"[data-testid=queue-filing_review] a[href='{case_path}']").click()
         _do(lp, "approve_filing")
@@ -161,6 +162,9 @@ def test_a_case_from_inspection_to_closing(browser, live_server):
         _do(page, "schedule_hearing", {"input[name=hearing_on]": hearing_day.isoformat(),
                                        "input[name=place]": "局三楼会议室"})
         assert _state(page) == "听证已通知"
+        page.goto(f"{live_server}/cases/deadlines")
+        shot(page, "case-deadlines")
+        assert page.locator(f"[data-testid=deadline-list] a[href='{case_path}']").count() >= 1
 
         # seven working days later: the hearing is held
         _freeze(hearing_day)
