@@ -103,10 +103,12 @@ class CaseInterviews(MethodView):
     @require(P.CASES_READ)
     @blp.response(200, s.InterviewSchema(many=True))
     def get(self, case_id):
-        rows = service.interviews_of(service.get_case(case_id))
-        for row in rows:
-            row.interviewee = {k: v for k, v in row.interviewee.items() if k != "id_number_enc"}
-        return rows
+        """询问笔录 with the interviewee's ID number masked."""
+        out = s.InterviewSchema(many=True).dump(service.interviews_of(service.get_case(case_id)))
+        for row in out:   # a copy: the stored record keeps its ciphertext
+            row["interviewee"] = {k: v for k, v in row["interviewee"].items()
+                                  if k != "id_number_enc"}
+        return out
 
     @require(P.CASES_HANDLE)
     @blp.arguments(s.InterviewCreateSchema)
@@ -115,7 +117,8 @@ class CaseInterviews(MethodView):
         """询问笔录: interviewee, place, start and end, two officers, questions and answers."""
         interview = service.add_interview(service.get_case(case_id), data, current_user)
         out = s.InterviewSchema().dump(interview)
-        out["interviewee"].pop("id_number_enc", None)
+        out["interviewee"] = {k: v for k, v in out["interviewee"].items()
+                              if k != "id_number_enc"}
         return out
 
 

@@ -546,9 +546,7 @@ def _on_the_spot(demo: _Demo) -> Case:
                  "报警装置。违法事实确凿，当事人当场承认。"}, a)
     demo.act(case, "decide_on_spot", a, day, 11, decided_on=day, penalty={"fine": "2000"},
              statement="当事人对违法事实无异议，未提出陈述申辩。")
-    demo.act(case, "serve_decision", a, day, 12, served_on=day, method="direct",
-             receiver=case.party.get("legal_rep") or "店长")
-    paid = _fwd(day, 2)
+    paid = _fwd(day, 2)   # the 决定书 was handed over on the spot (第五十二条)
     demo.act(case, "record_payment", b, paid, 15, paid_on=paid, amount="2000.00",
              receipt="非税收入一般缴款书 No.37083026" + f"{case.id:05d}")
     demo.act(case, "submit_closing", a, _fwd(paid, 1), 10,

@@ -69,6 +69,7 @@ class ProposedPenaltySchema(Schema):
     reason = fields.String(validate=validate.Length(max=2000), load_default=None)
     flags = fields.List(fields.String(), load_default=list)
     summary = fields.String(validate=validate.Length(max=5000), load_default=None)
+    same_act = fields.Boolean(load_default=False)   # one act under several provisions (第二十九条)
 
 
 class SummaryPenaltySchema(Schema):

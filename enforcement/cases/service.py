@@ -305,6 +305,11 @@ def _party_person(raw: dict[str, Any], errors: dict[str, list[str]]) -> dict[str
     return party
 
 
+def may_see_personal_data(case: Case, user) -> bool:
+    """The ID number in clear: the case's officers, leaders and legal reviewers only."""
+    return in_team(case, user) or user.has_role("leader") or user.has_role("reviewer")
+
+
 def party_view(case: Case, *, full: bool = False) -> dict[str, Any]:
     """The party without ciphertext; the ID number in clear only when ``full``."""
     party = {k: v for k, v in case.party.items() if k != "id_number_enc"}
@@ -391,7 +396,11 @@ def create(data: dict[str, Any], user) -> Case:
     errors: dict[str, list[str]] = {}
     lead = None
     if data.get("lead_id"):
-        lead = inspections_service.get_lead(data["lead_id"])
+        try:
+            lead = inspections_service.get_lead(data["lead_id"])
+        except NotFound:
+            raise ValidationFailed(_("案件信息有误"), errors={"lead_id": [
+                _("线索 %(id)s 不存在。", id=data["lead_id"])]}) from None
         if lead.case_id:
             errors["lead_id"] = [_("该线索已立案（案件 %(id)s）。", id=lead.case_id)]
     procedure = data.get("procedure") or "general"
@@ -402,7 +411,10 @@ def create(data: dict[str, Any], user) -> Case:
         errors["party"] = [_("当事人为企业时请只填 enterprise_id。")]
     party: dict[str, Any] = {}
     if data.get("enterprise_id"):
-        party = _party_from_enterprise(int(data["enterprise_id"]))
+        try:
+            party = _party_from_enterprise(int(data["enterprise_id"]))
+        except NotFound:
+            errors["enterprise_id"] = [_("企业 %(id)s 不存在。", id=data["enterprise_id"])]
     elif data.get("party"):
         raw = data["party"]
         if raw.get("kind", "individual") == "unit":
@@ -422,7 +434,11 @@ def create(data: dict[str, Any], user) -> Case:
         errors["discovered_on"] = [_("发现日期不能晚于今天。")]
     inspection = None
     if data.get("inspection_id"):
-        inspection = inspections_service.get_inspection(int(data["inspection_id"]))
+        try:
+            inspection = inspections_service.get_inspection(int(data["inspection_id"]))
+        except NotFound:
+            raise ValidationFailed(_("案件信息有误"), errors={"inspection_id": [
+                _("检查记录 %(id)s 不存在。", id=data["inspection_id"])]}) from None
         if inspection.state != "completed":
             errors["inspection_id"] = [_("检查记录完成后才能据以立案。")]
     officer_ids = list(data.get("officer_ids") or [])
@@ -608,6 +624,9 @@ def _g_party_heard(ctx: Ctx) -> GuardResult:
 
 
 def _g_review_done(ctx: Ctx) -> GuardResult:
+    reviews = reviews_of(ctx.case)
+    if reviews and reviews[-1].result == "return" and ctx.case.state != "pending_decision":
+        return None, _("法制审核已退回，须重新提请审核并通过后方可决定")
     if review_reasons(ctx.case) and ctx.case.state != "pending_decision":
         return None, _("本案须经法制审核后方可决定（%(r)s）",
                        r="；".join(review_reasons(ctx.case)))
@@ -693,11 +712,47 @@ def _g_no_penalty_ground(ctx: Ctx) -> GuardResult:
         return "ground", _("请选择不予处罚的依据")
     if ground == "first_violation" and not ctx.data.get("pledge_file_ids"):
         return "pledge_file_ids", _("首违不罚须附当事人签署的《首次违法改正承诺书》")
+    if ctx.data.get("pledge_file_ids"):
+        mine = {f for e in evidence_of(ctx.case) for f in e.file_ids}
+        if set(ctx.data["pledge_file_ids"]) - mine:
+            return "pledge_file_ids", _("承诺书须先作为本案证据登记")
+    if ground == "first_violation" and ctx.case.enterprise_id and penalty_counts(
+            [ctx.case.enterprise_id], ctx.on).get(ctx.case.enterprise_id):
+        return "ground", _("当事人近一年内受过行政处罚，不属于初次违法")
     return None
 
 
 def _g_filed(ctx: Ctx) -> GuardResult:
-    return None if ctx.case.filed_on else (None, _("案件尚未立案"))
+    if ctx.case.procedure == "summary":
+        return None
+    return None if ctx.case.filed_on else (None, _("案件尚未立案（行政处罚法第五十四条）"))
+
+
+def _g_reviewer_independent(ctx: Ctx) -> GuardResult:
+    if ctx.user.id in ctx.case.officer_ids:
+        return None, _("承办人不得审核本人承办的案件")
+    return None
+
+
+MAX_EXTENSION_DAYS = 90   # a longer extension needs the next-level department (DOMAIN.md §3.3)
+
+
+def _g_decision_time_running(ctx: Ctx) -> GuardResult:
+    deadline = deadline_of(ctx.case, "decision", ctx.today)
+    if deadline is not None and deadline.status == "missed":
+        return None, _("办案期限已于 %(d)s 届满，不能事后延长", d=deadline.due_on.isoformat())
+    used = sum(int(e["days"]) for e in ctx.case.decision_extensions)
+    if used >= MAX_EXTENSION_DAYS:
+        return None, _("已延长 %(n)s 日；再延长须报上一级应急管理部门批准", n=used)
+    return None
+
+
+def _g_payment_not_overdue(ctx: Ctx) -> GuardResult:
+    due = deadline_of(ctx.case, "payment", ctx.today)
+    if due is not None and ctx.today > due.due_on:
+        return None, _("缴款期限 %(d)s 已过，不能再批准延期（行政处罚法第六十六条）",
+                       d=due.due_on.isoformat())
+    return None
 
 
 GUARDS: dict[str, Callable[[Ctx], GuardResult]] = {
@@ -712,6 +767,9 @@ GUARDS: dict[str, Callable[[Ctx], GuardResult]] = {
     "reviewer_qualified": _g_reviewer_qualified, "fine_due": _g_fine_due,
     "payment_overdue": _g_payment_overdue, "enforcement_window": _g_enforcement_window,
     "executed": _g_executed, "no_penalty_ground": _g_no_penalty_ground, "filed": _g_filed,
+    "reviewer_independent": _g_reviewer_independent,
+    "decision_time_running": _g_decision_time_running,
+    "payment_not_overdue": _g_payment_not_overdue,
 }
 
 
@@ -824,9 +882,6 @@ def _e_record_outcome(ctx: Ctx) -> None:
     outcome = {k: ctx.data[k] for k in keep if ctx.data.get(k) not in (None, "", [])}
     outcome["on"] = ctx.on.isoformat()
     ctx.case.outcome = outcome
-    if ctx.data.get("pledge_file_ids"):
-        for file_id in ctx.data["pledge_file_ids"]:
-            storage.get_file(file_id)
     if ctx.case.state in UNDECIDED or ctx.case.state in ("pre_filing", "filing_review"):
         ctx.case.closed_on = ctx.on
 
@@ -842,7 +897,11 @@ def _check_proposal(case: Case, raw: dict[str, Any], on: date) -> dict[str, Any]
     if not items_raw:
         codes = list(raw.get("violation_codes") or case.violation_codes)
         circumstances = raw.get("circumstances") or []
-        if len(codes) > 1 and raw.get("fine") not in (None, ""):
+        if len(codes) > 1 and raw.get("fine") not in (None, "") and not raw.get("same_act"):
+            errors["proposed_penalty.items"] = [_(
+                "多项违法行为请逐项提出罚款（items），合并执行；若是同一违法行为违反多个法律规范，"
+                "请注明 same_act（行政处罚法第二十九条）。")]
+        elif len(codes) > 1 and raw.get("fine") not in (None, ""):
             # one act breaking several provisions: one fine, under the provision with the higher
             # fine (第二十九条); separate acts are proposed item by item and combined
             known = [c for c in codes if catalogue.get(c) is not None]
@@ -865,6 +924,11 @@ def _check_proposal(case: Case, raw: dict[str, Any], on: date) -> dict[str, Any]
         errors["proposed_penalty.other"] = [_("未知的处罚种类：%(o)s", o="、".join(bad))]
     items: list[dict[str, Any]] = []
     total = Decimal("0.00")
+    seen_codes = [(i.get("violation_code") or "").strip() for i in items_raw]
+    if dups := sorted({c for c in seen_codes if c and seen_codes.count(c) > 1}):
+        errors["proposed_penalty.items"] = [_("同一违法行为只能给予一次罚款"
+                                              "（行政处罚法第二十九条）：%(c)s 重复。",
+                                              c="、".join(dups))]
     for n, item in enumerate(items_raw):
         where = f"proposed_penalty.items.{n}"
         code = (item.get("violation_code") or "").strip()
@@ -893,8 +957,10 @@ def _check_proposal(case: Case, raw: dict[str, Any], on: date) -> dict[str, Any]
                  "fine": str(fine) if fine is not None else None,
                  "reason": (item.get("reason") or "").strip(),
                  "within_tier": True, "requires_legal_review": False}
-        if fine is not None and fine > 0:
-            check = discretion.check_fine(code, kind, fine, circumstances, on)
+        statutory = violation.statutory(kind, "not_corrected" in circumstances) \
+            or violation.statutory(kind)
+        if fine is not None and fine > 0 or (statutory is not None and statutory.min > 0):
+            check = discretion.check_fine(code, kind, fine or Decimal("0"), circumstances, on)
             if check.above_statutory_max:
                 errors[f"{where}.fine"] = [_("罚款超过法定最高限额：%(m)s", m="；".join(
                     check.messages))]
@@ -905,7 +971,7 @@ def _check_proposal(case: Case, raw: dict[str, Any], on: date) -> dict[str, Any]
                 errors[f"{where}.reason"] = [_("罚款超出裁量阶次或低于法定最低限额，"
                                                "须书面说明理由："
                                                "%(m)s", m="；".join(check.messages))]
-            total += fine
+            total += fine or Decimal("0")
         items.append(entry)
     if not items and not errors:
         errors["proposed_penalty.items"] = [_("请至少提出一项处理意见。")]
@@ -1049,9 +1115,12 @@ def _e_record_decision(ctx: Ctx) -> None:
     if fine is not None and fine > proposed:
         errors["fine"] = [_("决定的罚款不得高于告知的 %(p)s 元：不得因当事人陈述申辩而加重处罚"
                             "（行政处罚法第四十五条），加重须重新告知。", p=proposed)]
-    other = list(ctx.data.get("other") or _other(case))
+    other = list(ctx.data["other"]) if "other" in ctx.data else sorted(_other(case))
     if bad := sorted(set(other) - _other(case)):
         errors["other"] = [_("决定不得增加告知书以外的处罚种类：%(o)s", o="、".join(bad))]
+    if fine is not None and not fine and not other:
+        errors["fine"] = [_("决定既无罚款也无其他处罚；不予处罚请使用“决定不予处罚”"
+                            "（行政处罚法第三十三条）。")]
     if errors:
         raise ValidationFailed(_("处罚决定有误"), errors=errors)
     items = [dict(i) for i in case.proposed_penalty["items"]]
@@ -1066,10 +1135,27 @@ def _e_record_decision(ctx: Ctx) -> None:
                     share = fine - running
                 item["fine"] = str(share)
                 running += share
+        # each reduced fine is checked again: below the tier or the statutory minimum needs a
+        # written reason and an approved legal review (DOMAIN.md §5.1)
+        needs_review = False
+        for n, item in enumerate(items):
+            check = discretion.check_fine(item["violation_code"], case.party_kind,
+                                          Decimal(item.get("fine") or "0"),
+                                          item.get("circumstances") or [], ctx.on)
+            item["within_tier"] = check.within_tier
+            if check.requires_reason and not (ctx.data.get("reason") or "").strip():
+                errors.setdefault("reason", []).append(
+                    _("第 %(n)s 项：%(m)s", n=n + 1, m="；".join(check.messages)))
+            needs_review = needs_review or check.requires_legal_review
+        if errors:
+            raise ValidationFailed(_("处罚决定有误"), errors=errors)
+        if needs_review and not case.dates.get("reviewed_on"):
+            raise TransitionNotAllowed(_("减少后的罚款超出裁量阶次或低于法定最低限额，"
+                                         "须先经法制审核"))
     case.decided_on = ctx.on
     case.fine = fine if fine else None
     case.decision = {"decided_on": ctx.on.isoformat(), "fine": str(fine), "other": other,
-                     "items": items}
+                     "items": items, "reason": (ctx.data.get("reason") or "").strip()}
     _set_date(case, "decided_on", ctx.on)
     publish = ctx.data.get("publish")
     if publish is None:
@@ -1095,10 +1181,13 @@ def _e_record_summary_decision(ctx: Ctx) -> None:
                                     "请适用普通程序。",
                                     l=limit)]
     code = case.violation_codes[0] if case.violation_codes else None
-    if fine and code:
+    if code and not errors:
         check = discretion.check_fine(code, case.party_kind, fine, [], ctx.on)
         if check.above_statutory_max:
             errors["penalty.fine"] = [_("罚款超过法定最高限额。")]
+        elif check.below_statutory_min:
+            errors["penalty.fine"] = [_("该违法行为的法定罚款下限超出简易程序范围，"
+                                        "请转为普通程序。")]
     if errors:
         raise ValidationFailed(_("当场处罚决定有误"), errors=errors)
     catalogue = violations.catalogue()
@@ -1115,6 +1204,10 @@ def _e_record_summary_decision(ctx: Ctx) -> None:
                      "items": items, "on_the_spot": True,
                      "statement": (ctx.data.get("statement") or "").strip()}
     _set_date(case, "decided_on", ctx.on)
+    # a numbered 决定书 (第五十二条): the case takes its number here
+    n = numbering.next_number(CASE_NUMBER_CODE, ctx.on.year)
+    case.number = numbering.format_number(current_app.config["BUREAU_ABBR"], CASE_NUMBER_CODE,
+                                          ctx.on.year, n)
     # the 决定书 is handed over on the spot (第五十二条): served the same day
     _set_date(case, "decision_served_on", ctx.on)
 
@@ -1202,19 +1295,32 @@ def _e_reopen(ctx: Ctx) -> None:
         _mark_publication_on_reopen(case)
     else:
         case.outcome = {**case.outcome, "reopened": ctx.on.isoformat()}
-    ctx.data["_target"] = REOPEN_TO[case.state]
+    target = REOPEN_TO[case.state]
+    if target == "investigating" and not case.filed_on:
+        target = "pre_filing"   # never filed: it must pass 立案审批 first (第五十四条)
+    ctx.data["_target"] = target
 
 
 def _e_record_extension(ctx: Ctx) -> None:
     days = ctx.data.get("days")
-    if not isinstance(days, int) or not 1 <= days <= 90:
-        raise ValidationFailed(_("延长天数有误"), errors={"days": [_("延长天数须为 1–90 天。")]})
+    used = sum(int(e["days"]) for e in ctx.case.decision_extensions)
+    if not isinstance(days, int) or not 1 <= days <= MAX_EXTENSION_DAYS - used:
+        raise ValidationFailed(_("延长天数有误"), errors={"days": [
+            _("本次最多可延长 %(n)s 日（负责人批准的延长累计不超过 %(m)s 日）。",
+              n=MAX_EXTENSION_DAYS - used, m=MAX_EXTENSION_DAYS)]})
     ctx.case.decision_extensions = [*ctx.case.decision_extensions, {
         "days": days, "reason": ctx.data["reason"].strip(), "by": ctx.user.id,
         "on": ctx.on.isoformat()}]
 
 
+def _e_convert_procedure(ctx: Ctx) -> None:
+    """简易程序 → 普通程序 (a fine above the summary threshold, or facts that need an
+    investigation): the case goes to 预立案 and then 立案审批."""
+    ctx.case.procedure = "general"
+
+
 EFFECTS: dict[str, Callable[[Ctx], None]] = {
+    "convert_procedure": _e_convert_procedure,
     "assign_number": _e_assign_number, "open_lead": _e_open_lead,
     "record_outcome": _e_record_outcome, "set_proposal": _e_set_proposal,
     "set_rights": _e_set_rights, "record_notice": _e_record_notice,
@@ -1315,6 +1421,14 @@ def perform(case: Case, name: str, data: dict[str, Any], user) -> Case:
     on = on or today
     if action.date_field and on > today:
         errors[action.date_field] = [_("日期不能晚于今天。")]
+    elif action.date_field:
+        for key, label in NOT_BEFORE.get(action.name, ()):
+            earlier = getattr(case, key) if key in ("filed_on", "discovered_on") \
+                else _date(case, key)
+            if earlier is not None and on < earlier:
+                errors[action.date_field] = [_("日期不能早于%(l)s %(d)s。", l=_(label),
+                                               d=earlier.isoformat())]
+                break
     if errors:
         raise ValidationFailed(_("请补全“%(a)s”所需的内容", a=_(action.label)), errors=errors)
     ctx = Ctx(case, user, data, on, today)
@@ -1344,6 +1458,25 @@ def perform(case: Case, name: str, data: dict[str, Any], user) -> Case:
     db.session.flush()
     return case
 
+
+# an event cannot be dated before the events it follows (the windows run from those dates)
+_FILED = ("filed_on", N_("立案日期"))
+_NOTICE = ("notice_served_on", N_("告知书送达日期"))
+NOT_BEFORE: dict[str, tuple[tuple[str, str], ...]] = {
+    "serve_notice": (_FILED, ("concluded_on", N_("调查终结日期"))),
+    "record_statement": (_NOTICE,),
+    "waive_rights": (_NOTICE,),
+    "request_hearing": (_NOTICE,),
+    "schedule_hearing": (("hearing_requested_on", N_("听证申请日期")),),
+    "record_discussion": (_FILED,),
+    "decide": (_NOTICE, ("hearing_held_on", N_("听证日期")), ("reviewed_on", N_("法制审核日期")),
+               ("discussed_on", N_("集体讨论日期"))),
+    "serve_decision": (("decided_on", N_("决定日期")),),
+    "serve_demand": (("decision_served_on", N_("决定书送达日期")),),
+    "approve_closing": (("decided_on", N_("决定日期")),),
+    "no_penalty": (("discovered_on", N_("发现日期")),),
+    "transfer": (("discovered_on", N_("发现日期")),),
+}
 
 ROLE_NAMES = {"officer": N_("执法人员"), "leader": N_("负责人"), "reviewer": N_("法制审核人员")}
 
@@ -1593,7 +1726,7 @@ def case_view(case: Case, user, *, full: bool = True, today: date | None = None
         "id": case.id, "number": case.number, "state": case.state,
         "state_label": _(STATES[case.state]), "version": case.version,
         "procedure": case.procedure, "source": case.source, "title": case.title,
-        "party": party_view(case, full=full and user.can("cases.read")),
+        "party": party_view(case, full=full and may_see_personal_data(case, user)),
         "enterprise_id": case.enterprise_id, "inspection_id": case.inspection_id,
         "lead_id": case.lead_id, "officer_ids": case.officer_ids, "facts": case.facts,
         "violation_codes": case.violation_codes,

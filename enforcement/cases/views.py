@@ -209,7 +209,9 @@ def _action_payload(name: str) -> dict[str, Any]:
     for flag in ("publish", "consent", "absent", "adopted", "criminal"):
         if flag in simple and form.get(flag) is not None:
             raw[flag] = form.get(flag) in ("1", "on", "true")
-    if "other" in simple and form.getlist("other"):
+    if name == "decide":   # unchecking every box drops the other penalties
+        raw["other"] = [o for o in form.getlist("other") if o]
+    elif "other" in simple and form.getlist("other"):
         raw["other"] = [o for o in form.getlist("other") if o]
     if "pledge_file_ids" in simple:
         raw["pledge_file_ids"] = _ints("pledge_file_ids")

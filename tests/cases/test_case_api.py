@@ -224,8 +224,9 @@ def test_summary_procedure_within_and_above_threshold(client, people, plant, fro
     assert "简易程序" in above.get_json()["errors"]["penalty.fine"][0]
     done = act(penalty={"fine": "3000"})
     assert done.status_code == 200, done.get_json()
-    assert done.get_json()["state"] == "decided"
+    assert done.get_json()["state"] == "executing"   # handed over on the spot (第五十二条)
     assert done.get_json()["dates"]["decision_served_on"] == "2026-11-02"
+    assert done.get_json()["number"].startswith("汶应急案〔2026〕")
 
 
 def test_person_party_id_number_encrypted_and_masked(client, people, frozen):
@@ -369,8 +370,11 @@ def test_one_act_under_several_provisions_takes_the_higher_fine(client, people, 
     case.ok("officer", "submit_filing")
     case.ok("leader", "approve_filing")
     case.evidence()
-    body = case.ok("officer", "conclude_investigation", proposed_penalty={
+    several = case.act("officer", "conclude_investigation", proposed_penalty={
         "violation_codes": ["SCL99-1", "SCL101-3"], "fine": "30000"})
+    assert several.status_code == 422   # separate acts are fined item by item
+    body = case.ok("officer", "conclude_investigation", proposed_penalty={
+        "violation_codes": ["SCL99-1", "SCL101-3"], "fine": "30000", "same_act": True})
     items = body["proposed_penalty"]["items"]
     assert len(items) == 1 and items[0]["violation_code"] == "SCL101-3"  # ≤10万 beats ≤5万
     assert items[0]["also_violates"] == ["SCL99-1"]
@@ -471,3 +475,123 @@ def test_interview_record(client, people, open_case):
     assert "conclude_investigation" in case.get()["allowed_actions"]
     outsider = client.post(url, headers=bearer(tokens["leader"]), json=body)
     assert outsider.status_code == 403
+
+
+def _to_notice(case, codes_fines, **proposal):
+    case.ok("officer", "submit_filing")
+    case.ok("leader", "approve_filing")
+    case.evidence()
+    case.ok("officer", "conclude_investigation", proposed_penalty={"items": [
+        {"violation_code": c, "fine": f} for c, f in codes_fines], **proposal})
+    case.ok("leader", "approve_proposal")
+
+
+def test_dates_cannot_precede_the_events_they_follow(client, people, open_case):
+    case = open_case(codes=("SCL99-5",))
+    _to_notice(case, [("SCL99-5", "10000")])
+    r = case.act("officer", "serve_notice", served_on="2026-10-01")
+    assert r.status_code == 422 and "served_on" in r.get_json()["errors"]
+    case.ok("officer", "serve_notice", served_on="2026-11-02")
+    r = case.act("officer", "request_hearing", requested_on="2026-11-01")
+    assert r.status_code in (409, 422)
+
+
+def test_a_reduced_fine_below_the_tier_needs_a_reason_and_a_review(client, people, open_case):
+    case = open_case(codes=("SCL99-5",))
+    _to_notice(case, [("SCL99-5", "10000")])
+    case.ok("officer", "serve_notice")
+    case.ok("officer", "waive_rights")
+    r = case.act("leader", "decide", fine="0")
+    assert r.status_code == 422 and "fine" in r.get_json().get("errors", {}), r.get_json()
+    r = case.act("leader", "decide", fine="500")
+    assert r.status_code == 422 and "reason" in r.get_json()["errors"]
+    r = case.act("leader", "decide", fine="500", reason="当事人陈述申辩成立，主动消除危害后果")
+    assert r.status_code == 409 and "法制审核" in r.get_json()["detail"]
+    assert case.get()["state"] == "notified"
+
+
+def test_one_violation_is_fined_once(client, people, open_case):
+    case = open_case(codes=("SCL99-5",))
+    case.ok("officer", "submit_filing")
+    case.ok("leader", "approve_filing")
+    case.evidence()
+    r = case.act("officer", "conclude_investigation", proposed_penalty={"items": [
+        {"violation_code": "SCL99-5", "fine": "10000"},
+        {"violation_code": "SCL99-5", "fine": "10000"}]})
+    assert r.status_code == 422 and "proposed_penalty.items" in r.get_json()["errors"]
+
+
+def test_a_case_never_filed_comes_back_to_pre_filing(client, people, open_case):
+    case = open_case()
+    case.ok("leader", "withdraw", reason="误登记")
+    body = case.ok("leader", "reopen", reason="发现登记有误，重新办理")
+    assert body["state"] == "pre_filing" and body["number"] is None
+
+
+def test_summary_case_can_become_a_general_case(client, people, plant, frozen):
+    users, tokens = people
+    r = client.post("/api/v1/cases", headers=bearer(tokens["officer"]), json={
+        "enterprise_id": plant.id, "procedure": "summary", "source": "inspection",
+        "facts": "未设置安全警示标志，需调查", "violation_codes": ["SCL99-1"],
+        "discovered_on": "2026-11-02",
+        "officer_ids": [users["officer"].id, users["officer2"].id]})
+    case_id = r.get_json()["id"]
+    version = r.get_json()["version"]
+    r = client.post(f"/api/v1/cases/{case_id}/actions", headers=bearer(tokens["officer"]),
+                    json={"action": "convert_to_general", "version": version,
+                          "reason": "罚款可能超过简易程序限额"})
+    assert r.status_code == 200, r.get_json()
+    assert r.get_json()["state"] == "pre_filing" and r.get_json()["procedure"] == "general"
+
+
+def test_a_case_officer_cannot_review_the_case(client, people, open_case, make_user, api_token):
+    users, tokens = people
+    both = make_user(["officer", "reviewer"], legal_qualified=True)
+    case = open_case(officer_ids=[users["officer"].id, both.id])
+    case.tokens["both"] = api_token(both)
+    _to_notice(case, [("SCL99-2", "20000")])
+    case.ok("officer", "serve_notice")
+    case.ok("officer", "waive_rights")
+    case.ok("officer", "submit_review")
+    r = case.act("both", "approve_review", opinion="同意", points={
+        k: {"ok": True} for k in ("facts_clear", "evidence_sufficient", "basis_correct",
+                                  "procedure_lawful", "discretion_appropriate")})
+    assert r.status_code == 409 and "本人承办" in r.get_json()["detail"]
+
+
+def test_an_expired_decision_deadline_cannot_be_extended(client, people, open_case, api_token):
+    case = open_case()
+    case.ok("officer", "submit_filing")
+    case.ok("leader", "approve_filing")
+    set_day(date(2027, 3, 1))   # 90 days ran out on 1 February 2027
+    case.tokens["leader"] = api_token(people[0]["leader"])
+    r = case.act("leader", "extend_decision_deadline", days=30, reason="补办延期")
+    assert r.status_code == 409 and "届满" in r.get_json()["detail"]
+
+
+def test_id_numbers_in_clear_only_for_the_team_leaders_and_reviewers(client, people,
+                                                                     make_user, api_token):
+    users, tokens = people
+    r = client.post("/api/v1/cases", headers=bearer(tokens["officer"]), json={
+        "party": {"kind": "individual", "name": "王小明", "id_number": "11010519491231002X"},
+        "source": "complaint", "facts": "特种作业人员未持证上岗。", "violation_codes": ["SCL97-7"],
+        "discovered_on": "2026-11-02",
+        "officer_ids": [users["officer"].id, users["officer2"].id]})
+    case_id = r.get_json()["id"]
+    other = api_token(make_user(["officer"]))
+    seen = client.get(f"/api/v1/cases/{case_id}", headers=bearer(other)).get_json()["party"]
+    assert "id_number" not in seen and seen["id_number_masked"] == "110105********002X"
+    leader = client.get(f"/api/v1/cases/{case_id}", headers=bearer(tokens["leader"])).get_json()
+    assert leader["party"]["id_number"] == "11010519491231002X"
+    # an interview's ID number stays stored after it is listed
+    case_url = f"/api/v1/cases/{case_id}"
+    client.post(f"{case_url}/interviews", headers=bearer(tokens["officer"]), json={
+        "interviewee": {"name": "王小明", "id_number": "11010519491231002X"}, "place": "现场",
+        "started_at": "2026-11-02T08:00:00+08:00", "ended_at": "2026-11-02T08:30:00+08:00",
+        "qa": [{"q": "是否持证？", "a": "没有。"}]})
+    client.get(f"{case_url}/interviews", headers=bearer(tokens["officer"]))
+    from enforcement.cases.models import Interview
+
+    db.session.expire_all()
+    stored = db.session.query(Interview).one().interviewee
+    assert stored["id_number_enc"].startswith("v1:")

@@ -84,3 +84,52 @@ def test_officer_actions_need_the_case_team(bare_case, make_user):
     with pytest.raises(Forbidden):
         service.perform(bare_case, "submit_filing", {"version": bare_case.version}, outsider)
     assert service.allowed_actions(bare_case, outsider) == []
+
+
+# Written out by hand from the law, independently of the table: who takes each step.
+EXPECTED_ROLE = {
+    # 执法人员 (the case's officers): file the report, investigate, serve, record, execute
+    "submit_filing": "officer", "conclude_investigation": "officer", "serve_notice": "officer",
+    "record_statement": "officer", "waive_rights": "officer", "request_hearing": "officer",
+    "schedule_hearing": "officer", "record_hearing": "officer", "submit_review": "officer",
+    "decide_on_spot": "officer", "serve_decision": "officer", "record_payment": "officer",
+    "serve_demand": "officer", "submit_closing": "officer", "archive": "officer",
+    "convert_to_general": "officer",
+    # 负责人: approvals and decisions (第五十四条, 第五十七条, 第六十条)
+    "approve_filing": "leader", "reject_filing": "leader", "approve_proposal": "leader",
+    "return_proposal": "leader", "record_discussion": "leader", "decide": "leader",
+    "approve_deferral": "leader", "apply_enforcement": "leader", "approve_closing": "leader",
+    "return_closing": "leader", "no_penalty": "leader", "transfer": "leader",
+    "withdraw": "leader", "reopen": "leader", "extend_decision_deadline": "leader",
+    # 法制审核人员 (第五十八条)
+    "approve_review": "reviewer", "return_review": "reviewer",
+}
+# where the decision is taken, and where it cannot be
+DECIDE_FROM = {"notified", "pending_decision"}
+
+
+def test_roles_match_the_law():
+    assert {a.name: a.role for a in workflow.ACTIONS} == EXPECTED_ROLE
+    assert set(workflow.BY_NAME["decide"].sources) == DECIDE_FROM
+    # nothing is decided before filing, notice, or after a decision
+    for state in ("pre_filing", "filing_review", "investigating", "proposal_review",
+                  "notice_pending", "hearing_requested", "hearing_scheduled", "legal_review",
+                  "decided", "executing", "closed"):
+        assert state not in workflow.BY_NAME["decide"].sources
+    # the final states take only archive and reopen
+    for state in workflow.FINAL_STATES - {"archived"}:
+        assert {a.name for a in workflow.actions_from(state)} <= {"archive", "reopen"}
+    assert [a.name for a in workflow.actions_from("archived")] == []
+
+
+def test_allowed_actions_list_what_may_be_done(bare_case, actors, make_user):
+    """In 预立案 the case officer may submit it (once two officers handle it), the leader may
+    only end it, the reviewer nothing."""
+    assert service.allowed_actions(bare_case, actors["officer"]) == []   # one officer only
+    second = make_user(["officer"])
+    bare_case.team.append(CaseOfficer(user_id=second.id, seq=2,
+                                      certificate_no=second.certificate_no))
+    db.session.flush()
+    assert service.allowed_actions(bare_case, actors["officer"]) == ["submit_filing"]
+    assert service.allowed_actions(bare_case, actors["leader"]) == ["transfer", "withdraw"]
+    assert service.allowed_actions(bare_case, actors["reviewer"]) == []
