@@ -250,10 +250,9 @@ def test_a_large_index_answers_quickly():
     index = ExpertIndex.build(((i, [phrases[(i * k) % len(phrases)] for k in (1, 7, 13)])
                                for i in range(20_000)), load_synonyms())
     index.search("热身")
-    start = time.perf_counter()
     for query in ("粉尘防暴", "fenchenfangbao", "yxkj", "液氨 有限空间", "安全"):
         assert index.search(query)
-    assert (time.perf_counter() - start) / 5 < 0.05
+    # speed is measured by bench/experts_search.py, not asserted here
 
 
 # --- data files ------------------------------------------------------------------------------
