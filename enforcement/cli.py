@@ -270,3 +270,6 @@ def register(app: Flask) -> None:
     app.cli.add_command(calendar_cli)
     app.cli.add_command(worker)
     app.cli.add_command(plans_cli)
+    from enforcement.documents.pki_cli import group as pki_cli
+
+    app.cli.add_command(pki_cli)

@@ -62,6 +62,11 @@ def load(instance_path: Path) -> dict:
         # key of personal data at rest (ID numbers); falls back to SECRET_KEY — set it so that
         # rotating SECRET_KEY does not make stored ID numbers unreadable
         "DATA_KEY": env("DATA_KEY") or None,
+        # passphrase of the bureau CA's and signers' private keys (instance/pki/); falls back to
+        # one derived from SECRET_KEY — production sets it
+        "PKI_PASSPHRASE": env("PKI_PASSPHRASE") or None,
+        # where the public verification page is reached (printed in the QR code of documents)
+        "PUBLIC_BASE_URL": env("PUBLIC_BASE_URL") or "",
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": env("REDIS_URL") or None,

@@ -4,6 +4,7 @@
 from enforcement.auth import models as auth_models  # noqa: F401
 from enforcement.cases import models as case_models  # noqa: F401
 from enforcement.core import audit, calendar_store, jobs, notify, numbering, storage  # noqa: F401
+from enforcement.documents import models as document_models  # noqa: F401
 from enforcement.enterprises import models as enterprise_models  # noqa: F401
 from enforcement.experts import models as expert_models  # noqa: F401
 from enforcement.inspections import models as inspection_models  # noqa: F401

@@ -80,6 +80,7 @@ def init_extensions(app: Flask) -> None:
 
     experts_service.install(app)
     from enforcement.cases import service as cases_service
+    from enforcement.documents import kinds as documents_kinds
     from enforcement.inspections import service as inspections_service
     from enforcement.plans.inputs import load_rules
 
@@ -87,6 +88,7 @@ def init_extensions(app: Flask) -> None:
         load_rules()  # a bureau's bad plan_rules.toml stops the app here, not at the first plan
         inspections_service.install(app)  # and a bad checklist file here
         cases_service.install(app)  # and a bad violation, discretion or deadline table here
+        documents_kinds.install()  # and a document template using a field the data lacks here
 
 
 def register_blueprints(app: Flask) -> None:
@@ -97,6 +99,8 @@ def register_blueprints(app: Flask) -> None:
     from enforcement.auth import views as auth_views
     from enforcement.cases import api as cases_api
     from enforcement.cases import views as cases_views
+    from enforcement.documents import api as documents_api
+    from enforcement.documents import views as documents_views
     from enforcement.enterprises import api as enterprises_api
     from enforcement.enterprises import views as enterprises_views
     from enforcement.experts import api as experts_api
@@ -119,9 +123,11 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(inspections_views.bp)
     app.register_blueprint(cases_views.bp)
     app.register_blueprint(cases_views.public_bp)
+    app.register_blueprint(documents_views.bp)
+    app.register_blueprint(documents_views.verify_bp)
     for blp in (auth_api.blp, auth_api.users_blp, audit_api.blp, system_api.blp,
                 enterprises_api.blp, experts_api.blp, plans_api.blp, inspections_api.blp,
-                cases_api.blp):
+                cases_api.blp, documents_api.blp):
         api.register_blueprint(blp)
         csrf.exempt(blp)  # the API takes bearer tokens only: no cookie, nothing to forge
 

@@ -66,6 +66,11 @@ class P(StrEnum):
     CASES_HANDLE = "cases.handle"            # open cases, collect evidence, take officer steps
     CASES_APPROVE = "cases.approve"          # approve filing, proposals, decisions, closing
     CASES_REVIEW = "cases.review"            # 法制审核
+    DOCUMENTS_READ = "documents.read"        # documents, their PDFs and history
+    DOCUMENTS_DRAFT = "documents.draft"      # draft from the record, submit, correct
+    DOCUMENTS_SIGN = "documents.sign"        # legal reviewer: return or sign (certificate)
+    DOCUMENTS_ISSUE = "documents.issue"      # issue a signed document (number, seal)
+    DOCUMENTS_VOID = "documents.void"        # void with a reason (the number stays recorded)
 
 
 _FILES = {P.FILES_UPLOAD, P.FILES_READ}
@@ -75,14 +80,16 @@ _EXPERTS = {P.EXPERTS_READ, P.EXPERTS_MANAGE, P.ASSIGNMENTS_MANAGE}
 ROLE_PERMISSIONS: dict[Role, frozenset[P]] = {
     Role.OFFICER: frozenset({P.USERS_LIST, *_FILES, *_REGISTRY, *_EXPERTS, P.PLANS_READ,
                              P.PLANS_DRAFT, P.INSPECTIONS_READ, P.INSPECTIONS_RECORD,
-                             P.LEADS_MANAGE, P.CASES_READ, P.CASES_HANDLE}),
+                             P.LEADS_MANAGE, P.CASES_READ, P.CASES_HANDLE,
+                             P.DOCUMENTS_READ, P.DOCUMENTS_DRAFT, P.DOCUMENTS_ISSUE}),
     Role.LEADER: frozenset({P.USERS_LIST, *_FILES, *_REGISTRY, *_EXPERTS,
                             P.ENTERPRISES_OVERRIDE, P.PLANS_READ, P.PLANS_DRAFT,
                             P.PLANS_APPROVE, P.INSPECTIONS_READ, P.LEADS_MANAGE,
-                            P.CASES_READ, P.CASES_APPROVE}),
+                            P.CASES_READ, P.CASES_APPROVE, P.DOCUMENTS_READ,
+                            P.DOCUMENTS_DRAFT, P.DOCUMENTS_ISSUE, P.DOCUMENTS_VOID}),
     Role.REVIEWER: frozenset({P.USERS_LIST, *_FILES, P.ENTERPRISES_READ, P.EXPERTS_READ,
                               P.PLANS_READ, P.INSPECTIONS_READ, P.CASES_READ,
-                              P.CASES_REVIEW}),
+                              P.CASES_REVIEW, P.DOCUMENTS_READ, P.DOCUMENTS_SIGN}),
     Role.EXPERT: frozenset({*_FILES, P.EXPERT_SELF}),
     Role.ADMIN: frozenset({P.USERS_LIST, P.USERS_MANAGE, P.CALENDAR_MANAGE}),
     Role.AUDITOR: frozenset({P.AUDIT_READ}),

@@ -1,0 +1,1 @@
+"""执法文书: document kinds, rendering, review, signatures, numbers, verification, archive."""

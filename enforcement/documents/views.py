@@ -1,0 +1,140 @@
+"""Pages: a document (preview beside the PDF, history, the actions the caller may take), the
+reviewer's queue, drafting from a case, inspection or plan; and the public verification page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from enforcement.core.errors import DomainError
+from enforcement.core.forms import error_messages
+from enforcement.core.permissions import P, public, require
+from enforcement.documents import kinds, service
+from enforcement.extensions import db
+
+bp = Blueprint("documents", __name__, url_prefix="/documents")
+verify_bp = Blueprint("verify", __name__, url_prefix="/verify")
+MAX_VERIFY_BYTES = 20 * 1024 * 1024
+
+
+@bp.app_template_filter("document_state")
+def document_state(state: str) -> str:
+    return _(service.STATE_LABELS.get(state, state))
+
+
+@bp.app_template_global("documents_of")
+def documents_of(subject: str, subject_id: int) -> dict:
+    """For the case, inspection and plan pages: their documents and what may be drafted."""
+    stmt = service.list_documents(**{f"{subject}_id": subject_id})
+    return {"documents": list(db.session.scalars(stmt)),
+            "available": service.available_kinds(subject, subject_id),
+            "names": {k.code: k.name for k in kinds.registry().kinds.values()}}
+
+
+@bp.route("/")
+@require(P.DOCUMENTS_READ)
+def index():
+    state = request.args.get("state") or None
+    docs = list(db.session.scalars(service.list_documents(state=state).limit(200)))
+    return render_template("document_pages/index.html", documents=docs, state=state,
+                           names={k.code: k.name for k in kinds.registry().kinds.values()},
+                           states=service.STATE_LABELS)
+
+
+@bp.route("/queue")
+@require(P.DOCUMENTS_SIGN)
+def queue():
+    return render_template("document_pages/queue.html", documents=service.review_queue(),
+                           names={k.code: k.name for k in kinds.registry().kinds.values()})
+
+
+@bp.route("/new", methods=["POST"])
+@require(P.DOCUMENTS_DRAFT)
+def new():
+    subject = {f: request.form.get(f, type=int) for f in ("case_id", "inspection_id", "plan_id")}
+    back = request.form.get("next") or url_for("documents.index")
+    try:
+        document = service.create(request.form.get("kind", ""), subject, current_user)
+    except DomainError as err:
+        db.session.rollback()
+        flash("；".join(error_messages(err)), "danger")
+        return redirect(back)
+    db.session.commit()
+    flash(_("已生成文书草稿：%(t)s", t=document.title), "success")
+    return redirect(url_for("documents.detail", document_id=document.id))
+
+
+@bp.route("/<int:document_id>")
+@require(P.DOCUMENTS_READ)
+def detail(document_id: int):
+    document = service.get_document(document_id)
+    kind = service.kind_of(document)
+    return render_template("document_pages/detail.html", document=document, kind=kind,
+                           actions=service.allowed_actions(document, current_user),
+                           action_labels=service.ACTION_LABELS,
+                           verify_url=service.verify_url(document.verification_code)
+                           if document.verification_code else None)
+
+
+@bp.route("/<int:document_id>/preview")
+@require(P.DOCUMENTS_READ)
+def preview(document_id: int):
+    document = service.get_document(document_id)
+    return Response(service.html(document, base_url=request.script_root + "/"),
+                    mimetype="text/html")
+
+
+@bp.route("/<int:document_id>/pdf")
+@require(P.DOCUMENTS_READ)
+def pdf(document_id: int):
+    document = service.get_document(document_id)
+    name = (document.number or f"{document.kind}-{document.id}") + ".pdf"
+    from urllib.parse import quote
+
+    return Response(service.pdf(document), mimetype="application/pdf",
+                    headers={"Content-Disposition": f"inline; filename*=UTF-8''{quote(name)}"})
+
+
+@bp.route("/<int:document_id>/act", methods=["POST"])
+@require(P.DOCUMENTS_DRAFT, P.DOCUMENTS_SIGN, P.DOCUMENTS_ISSUE, P.DOCUMENTS_VOID)
+def act(document_id: int):
+    document = service.get_document(document_id)
+    action = request.form.get("action", "")
+    try:
+        result = service.act(document, action, {
+            "version": request.form.get("version", type=int),
+            "opinion": request.form.get("opinion"), "reason": request.form.get("reason")},
+            current_user)
+    except DomainError as err:
+        db.session.rollback()
+        flash("；".join(error_messages(err)), "danger")
+        return redirect(url_for("documents.detail", document_id=document_id))
+    db.session.commit()
+    flash(_("已完成：%(a)s", a=_(service.ACTION_LABELS.get(action, action))), "success")
+    return redirect(url_for("documents.detail", document_id=result.id))
+
+
+@verify_bp.route("/", methods=["GET", "POST"])
+@public
+def upload():
+    """Public: is this PDF an unaltered document issued by the bureau?"""
+    result = None
+    if request.method == "POST":
+        file = request.files.get("file")
+        if file is None or not file.filename:
+            result = {"valid": False, "reason": _("请选择要核验的 PDF 文件")}
+        else:
+            data = file.stream.read(MAX_VERIFY_BYTES + 1)
+            result = ({"valid": False, "reason": _("文件不能超过 20 MB")}
+                      if len(data) > MAX_VERIFY_BYTES else service.verify_upload(data))
+    return render_template("document_pages/verify.html", result=result, info=None, code=None)
+
+
+@verify_bp.route("/<code>")
+@public
+def by_code(code: str):
+    document = service.by_code(code)
+    info = service.verification_of(document) if document else None
+    return render_template("document_pages/verify.html", result=None, info=info, code=code), (
+        200 if info and info.get("number") else 404)

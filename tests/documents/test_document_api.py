@@ -1,0 +1,177 @@
+"""The life of a document through HTTP: draft from a case, submit, return with an opinion,
+resubmit, sign (PAdES, reviewer's certificate), issue (gap-free number, verification code,
+bureau signature), public verification by code and by upload, void; and the refusals."""
+
+import io
+import shutil
+import subprocess
+
+import pytest
+
+from enforcement import ROOT
+from enforcement.documents import pki
+from tests.conftest import bearer
+
+POPPLER = shutil.which("pdfsig") and shutil.which("pdftotext")
+ARTIFACTS = ROOT / "test-artifacts" / "documents"
+
+
+@pytest.fixture
+def ca(app, people):
+    """The bureau CA in the test instance, and a certificate for the reviewer."""
+    users, _tokens = people
+    with app.app_context():
+        if not pki.is_initialised():
+            pki.init_ca()
+        reviewer = users["reviewer"]
+        if not pki.has_certificate(reviewer.username):
+            pki.issue_user(reviewer.username, reviewer.display_name)
+    return users
+
+
+@pytest.fixture
+def decided_case(people, open_case):
+    case = open_case(codes=("SCL99-5",))
+    case.ok("officer", "submit_filing")
+    case.ok("leader", "approve_filing")
+    case.evidence()
+    case.ok("officer", "conclude_investigation", proposed_penalty={"items": [
+        {"violation_code": "SCL99-5", "fine": "10000"}]})
+    case.ok("leader", "approve_proposal")
+    case.ok("officer", "serve_notice")
+    case.ok("officer", "waive_rights")
+    case.ok("leader", "decide")
+    return case
+
+
+def _act(client, token, doc, action, **extra):
+    version = client.get(f"/api/v1/documents/{doc}", headers=bearer(token)).get_json()["version"]
+    return client.post(f"/api/v1/documents/{doc}/actions", headers=bearer(token),
+                       json={"action": action, "version": version, **extra})
+
+
+def test_kinds_are_listed(client, people):
+    _users, tokens = people
+    kinds = client.get("/api/v1/document-kinds", headers=bearer(tokens["officer"])).get_json()
+    codes = {k["code"] for k in kinds}
+    assert {"inspection_record", "rectification_order", "rectification_review",
+            "filing_approval", "penalty_notice", "hearing_notice", "penalty_decision",
+            "service_receipt", "closing_approval", "annual_plan", "interview_record",
+            "summary_decision", "payment_demand"} <= codes
+
+
+def test_review_sign_issue_verify(client, people, ca, decided_case):
+    _users, tokens = people
+    officer, reviewer = tokens["officer"], tokens["reviewer"]
+    r = client.post("/api/v1/documents", headers=bearer(officer),
+                    json={"kind": "penalty_decision", "case_id": decided_case.id})
+    assert r.status_code == 201, r.get_json()
+    doc = r.get_json()
+    assert doc["state"] == "draft" and doc["number"] is None
+    draft_pdf = client.get(f"/api/v1/documents/{doc['id']}/pdf", headers=bearer(officer))
+    assert draft_pdf.status_code == 200 and draft_pdf.data.startswith(b"%PDF")
+
+    # nobody issues an unsigned document; the officer cannot sign
+    assert _act(client, officer, doc["id"], "issue").status_code == 409
+    assert _act(client, officer, doc["id"], "submit").status_code == 200
+    assert _act(client, officer, doc["id"], "sign").status_code == 403
+    # the reviewer returns it once, with an opinion
+    assert _act(client, reviewer, doc["id"], "return").status_code == 422
+    r = _act(client, reviewer, doc["id"], "return", opinion="请核对罚款金额的大写")
+    assert r.status_code == 200 and r.get_json()["state"] == "draft"
+    assert _act(client, officer, doc["id"], "refresh").status_code == 200
+    assert _act(client, officer, doc["id"], "submit").status_code == 200
+    r = _act(client, reviewer, doc["id"], "sign")
+    assert r.status_code == 200, r.get_json()
+    assert r.get_json()["state"] == "signed"
+    r = _act(client, officer, doc["id"], "issue")
+    assert r.status_code == 200, r.get_json()
+    issued = r.get_json()
+    assert issued["state"] == "issued" and issued["number"].startswith("汶应急罚〔")
+    assert len(issued["sha256"]) == 64 and issued["verification_code"]
+    # immutable now
+    assert _act(client, officer, doc["id"], "refresh").status_code == 409
+    assert _act(client, reviewer, doc["id"], "sign").status_code == 409
+
+    body = client.get(f"/api/v1/documents/{doc['id']}/pdf", headers=bearer(officer)).data
+    import hashlib
+
+    assert hashlib.sha256(body).hexdigest() == issued["sha256"]
+    checks = pki.validate_pdf(body)
+    assert [c.intact and c.valid and c.trusted for c in checks] == [True, True]
+
+    # public verification by code and by upload; a tampered copy is rejected
+    public = client.get(f"/api/v1/verify/{issued['verification_code']}")
+    assert public.status_code == 200
+    assert public.get_json()["number"] == issued["number"]
+    assert public.get_json()["sha256"] == issued["sha256"]
+    ok = client.post("/api/v1/verify", data={"file": (io.BytesIO(body), "d.pdf")},
+                     content_type="multipart/form-data")
+    assert ok.get_json()["valid"] is True
+    tampered = bytearray(body)
+    at = body.index(b"stream", 200) + 20
+    tampered[at] = (tampered[at] + 1) % 256
+    bad = client.post("/api/v1/verify", data={"file": (io.BytesIO(bytes(tampered)), "d.pdf")},
+                      content_type="multipart/form-data")
+    assert bad.get_json()["valid"] is False
+    rubbish = client.post("/api/v1/verify", data={"file": (io.BytesIO(b"hello"), "x.pdf")},
+                          content_type="multipart/form-data")
+    assert rubbish.get_json()["valid"] is False
+    assert client.get("/api/v1/verify/NOSUCHCODE").status_code == 404
+
+    if POPPLER:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / "issued-penalty_decision.pdf"
+        path.write_bytes(body)
+        out = subprocess.run(["pdfsig", "-nocert", str(path)], capture_output=True,
+                             text=True).stdout
+        assert out.count("Signature is Valid") == 2
+        subprocess.run(["pdftoppm", "-r", "70", "-png", str(path),
+                        str(ARTIFACTS / "issued-penalty_decision")], check=True)
+        text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True,
+                              text=True).stdout
+        assert decided_case.body["party"]["name"] in text
+
+    # void keeps the number; the public page says so
+    assert _act(client, tokens["leader"], doc["id"], "void").status_code == 422
+    r = _act(client, tokens["leader"], doc["id"], "void", reason="送达地址有误，重新制作")
+    assert r.status_code == 200 and r.get_json()["number"] == issued["number"]
+    assert client.get(f"/api/v1/verify/{issued['verification_code']}").get_json()["valid"] \
+        is False
+
+
+def test_numbers_are_gap_free_and_a_reviewer_needs_a_certificate(client, people, ca,
+                                                                  decided_case, make_user,
+                                                                  api_token):
+    _users, tokens = people
+    numbers = []
+    for _ in range(2):
+        doc = client.post("/api/v1/documents", headers=bearer(tokens["officer"]),
+                          json={"kind": "penalty_notice", "case_id": decided_case.id}).get_json()
+        _act(client, tokens["officer"], doc["id"], "submit")
+        assert _act(client, tokens["reviewer"], doc["id"], "sign").status_code == 200
+        numbers.append(_act(client, tokens["officer"], doc["id"], "issue").get_json()["number"])
+    serials = [int(n.split("〕")[1].rstrip("号")) for n in numbers]
+    assert serials[1] == serials[0] + 1
+
+    novice = make_user(["reviewer"], legal_qualified=True)   # no certificate issued
+    token = api_token(novice)
+    doc = client.post("/api/v1/documents", headers=bearer(tokens["officer"]),
+                      json={"kind": "penalty_notice", "case_id": decided_case.id}).get_json()
+    _act(client, tokens["officer"], doc["id"], "submit")
+    r = _act(client, token, doc["id"], "sign")
+    assert r.status_code == 409 and "pki issue" in r.get_json()["detail"]
+
+
+def test_a_document_needs_its_step(client, people, open_case):
+    _users, tokens = people
+    case = open_case()
+    r = client.post("/api/v1/documents", headers=bearer(tokens["officer"]),
+                    json={"kind": "penalty_decision", "case_id": case.id})
+    assert r.status_code == 409
+    r = client.post("/api/v1/documents", headers=bearer(tokens["officer"]),
+                    json={"kind": "penalty_decision", "inspection_id": 1})
+    assert r.status_code == 422
+    r = client.post("/api/v1/documents", headers=bearer(tokens["officer"]),
+                    json={"kind": "no_such_kind", "case_id": case.id})
+    assert r.status_code == 422 and "kind" in r.get_json()["errors"]
