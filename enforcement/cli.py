@@ -238,8 +238,12 @@ def demo(if_empty):
 
         cases = case_demo.seed()
         db.session.commit()
+        from enforcement.documents import demo as document_demo
+
+        documents = document_demo.seed()
+        db.session.commit()
     click.echo(f"演示数据已就绪：新建用户 {created} 个，企业 {enterprises} 家，专家 {experts} 名，"
-               f"现场检查 {inspections} 次，行政处罚案件 {cases} 件。")
+               f"现场检查 {inspections} 次，行政处罚案件 {cases} 件，执法文书 {documents} 份。")
     click.echo("演示账号 Demo accounts: " + ", ".join(demo_data.DEMO_ACCOUNTS))
     if created:
         click.echo(f"演示密码 Demo password: {password}  ({source})")

@@ -43,8 +43,15 @@ def live_server(tmp_path_factory):
         from flask_migrate import upgrade
 
         upgrade()
-    result = app.test_cli_runner().invoke(args=["demo"])
-    assert result.exit_code == 0, result.output
+    # in a thread of its own: signing the demo documents runs an event loop, and the browser
+    # driver may already run one in this thread
+    outcome = {}
+    seeder = threading.Thread(target=lambda: outcome.update(
+        result=app.test_cli_runner().invoke(args=["demo"])))
+    seeder.start()
+    seeder.join()
+    result = outcome["result"]
+    assert result.exit_code == 0, (result.output, result.exception)
     LIVE["app"] = app
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
