@@ -81,8 +81,15 @@ def detail(document_id: int):
 @require(P.DOCUMENTS_READ)
 def preview(document_id: int):
     document = service.get_document(document_id)
-    return Response(service.html(document, base_url=request.script_root + "/"),
-                    mimetype="text/html")
+    from enforcement.web import CSP
+
+    response = Response(service.html(document, base_url=request.script_root + "/"),
+                        mimetype="text/html")
+    # shown in a frame of the document page (same origin only); no scripts in documents
+    response.headers["Content-Security-Policy"] = CSP.replace("frame-ancestors 'none'",
+                                                              "frame-ancestors 'self'")
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return response
 
 
 @bp.route("/<int:document_id>/pdf")
