@@ -22,9 +22,13 @@ Errors: :class:`PlanInputError` (Chinese messages by input field; the API answer
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
+
+import numpy as np
 
 from enforcement.core import workdays
 from enforcement.plans import capacity as _capacity
@@ -53,6 +57,9 @@ __all__ = [
 
 NeedsFor = Callable[[Mapping[str, Any]], Sequence[str]]
 KIND_ORDER = ("key", "random", "campaign")
+_ENTERPRISE_ID = attrgetter("enterprise.id")
+_TOWNSHIP = attrgetter("enterprise.township")
+_MONTH = attrgetter("month")
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,18 +123,31 @@ def default_campaigns(limit: int, rules: PlanRules | None = None) -> tuple[Campa
     return tuple(Campaign(c.code, c.name, c.feature, limit) for c in rules.campaigns)
 
 
+def _by_month_township_id(visits: Sequence[Visit]) -> list[Visit]:
+    """``sorted(visits, key=(month, township, enterprise id))`` — a stable sort on arrays."""
+    if not visits:
+        return []
+    count = len(visits)
+    townships = list(map(_TOWNSHIP, visits))
+    rank = {name: i for i, name in enumerate(sorted(set(townships)))}
+    keys = (np.fromiter(map(_ENTERPRISE_ID, visits), dtype=np.int64, count=count),
+            np.fromiter(map(rank.__getitem__, townships), dtype=np.int64, count=count),
+            np.fromiter(map(_MONTH, visits), dtype=np.int64, count=count))
+    return [visits[i] for i in np.lexsort(keys).tolist()]
+
+
 def _summary(tasks: Sequence[PlanTask], classes: Mapping[int, str], townships: Mapping[int, str],
              rules: PlanRules) -> dict:
     kinds = dict.fromkeys(KIND_ORDER, 0)
     by_class = dict.fromkeys(rules.classes, 0)
     by_month = dict.fromkeys(range(1, 13), 0)
-    by_township: dict[str, int] = {}
-    for t in tasks:
-        kinds[t.kind] += 1
-        by_class[classes[t.enterprise_id]] += 1
-        by_month[t.month] += 1
-        township = townships[t.enterprise_id]
-        by_township[township] = by_township.get(township, 0) + 1
+    ids = [t.enterprise_id for t in tasks]
+    for counts, found in ((kinds, Counter(t.kind for t in tasks)),
+                          (by_class, Counter(map(classes.__getitem__, ids))),
+                          (by_month, Counter(t.month for t in tasks))):
+        for key, n in found.items():
+            counts[key] += n
+    by_township = Counter(map(townships.__getitem__, ids))
     return {**kinds, "by_class": by_class, "by_month": by_month,
             "by_township": dict(sorted(by_township.items()))}
 
@@ -174,8 +194,7 @@ def generate_plan(inputs: PlanInputs, *, rules: PlanRules | None = None,
     months = _schedule.month_table(checked.year, periods, cal)
     _schedule.assign_months(chosen.visits, {m: i["available_workdays"] for m, i in months.items()},
                             rules.min_gap_months, checked.seed)
-    visits: list[Visit] = sorted(chosen.visits, key=lambda v: (
-        v.month, v.enterprise.township, v.enterprise.id))
+    visits = _by_month_township_id(chosen.visits)
     teams, load = _schedule.assign_teams(visits, checked.officers, rules.team_size, checked.seed)
 
     needs: dict[int, tuple[str, ...]] = {}

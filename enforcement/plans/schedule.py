@@ -26,6 +26,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from functools import cache
 from itertools import combinations
+from operator import add, attrgetter, itemgetter
 
 import numpy as np
 
@@ -34,6 +35,7 @@ from enforcement.plans.inputs import AvoidRule, PlanOfficer, PlanRules
 from enforcement.plans.selection import Visit
 
 _DAY = timedelta(days=1)
+_ENTERPRISE_ID = attrgetter("enterprise.id")
 
 
 def _is_workday(d: date, cal: workdays.LegalCalendar) -> bool:
@@ -122,74 +124,80 @@ def _largest_remainder(total: int, shares: Sequence[float]) -> list[int]:
 
 
 @cache
-def _pattern_table(visits: int, gap: int) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`_patterns` as an array (one row per pattern, in order) and each one's spread."""
+def _pattern_table(visits: int, gap: int) -> tuple[tuple[tuple[int, ...], ...],
+                                                   tuple[itemgetter, ...], tuple[int, ...]]:
+    """:func:`_patterns`, a getter per position (the rooms of all patterns' first months, of
+    their second months, …) and each pattern's spread."""
     patterns = _patterns(visits, gap)
-    return (np.array(patterns, dtype=np.intp).reshape(len(patterns), visits),
-            np.array([_spread(p) for p in patterns], dtype=np.intp))
+    return (patterns, tuple(itemgetter(*column) for column in zip(*patterns, strict=True)),
+            tuple(_spread(p) for p in patterns))
 
 
-def _best_pattern(months: np.ndarray, spreads: np.ndarray, room: np.ndarray) -> int:
-    """The index of the first pattern with the greatest (least room, total room, spread) —
-    ``max(patterns, key=fit)`` computed on arrays, with the same float arithmetic."""
-    rooms = room[months]
-    low = rooms.min(axis=1)
-    best = np.flatnonzero(low == low.max())
-    if best.size > 1:
-        chosen = rooms[best]
-        total = chosen[:, 0]
-        for j in range(1, chosen.shape[1]):  # left to right, as sum() adds them
-            total = total + chosen[:, j]
-        best = best[total == total.max()]
-        if best.size > 1:
-            spread = spreads[best]
-            best = best[spread == spread.max()]
-    return int(best[0])
+def _best_pattern(visits: int, gap: int, room: list[float]) -> tuple[int, ...]:
+    """``max(patterns, key=fit)`` with fit = (least room, total room, spread), as before, the
+    same float arithmetic (rooms added left to right), all patterns at once."""
+    patterns, getters, spreads = _pattern_table(visits, gap)
+    if len(patterns) == 1:
+        return patterns[0]
+    columns = [get(room) for get in getters]
+    lows = list(columns[0])
+    for column in columns[1:]:
+        lows = [low if low <= r else r for low, r in zip(lows, column, strict=True)]
+    best = max(lows)
+    if lows.count(best) == 1:
+        return patterns[lows.index(best)]
+    totals = columns[0]
+    for column in columns[1:]:
+        totals = map(add, totals, column)
+    keys = list(zip(lows, totals, spreads, strict=True))
+    return patterns[keys.index(max(keys))]
 
 
 def assign_months(visits: Sequence[Visit], available: dict[int, int], min_gap: int,
                   seed: int) -> None:
     """Set ``month`` on every visit (see the module docstring)."""
-    groups: dict[int, list[Visit]] = {}
-    for v in visits:
-        eid = v.enterprise.id
-        group = groups.get(eid)
-        if group is None:
-            groups[eid] = [v]
-        else:
-            group.append(v)
+    if not visits:
+        return
     weights = [available[m] for m in range(1, 13)]
     if not any(weights):
         weights = [1] * 12
     total = len(visits)
     target = [0.0] + [total * w / sum(weights) for w in weights]
-    # arrays, so that the month patterns of an enterprise with several visits are compared all
-    # at once; the room of a month is target − load, as before
-    goal = np.array(target, dtype=np.float64)
-    filled = np.zeros(13, dtype=np.float64)  # whole numbers: the same floats as the ints
-    for eid in sorted(k for k, g in groups.items() if len(g) > 1):
-        group = groups[eid]
-        gap = min(min_gap, 12 // len(group))
-        months, spreads = _pattern_table(len(group), gap)
-        pattern = months[_best_pattern(months, spreads, goal - filled)]
-        filled[pattern] += 1.0  # distinct months
-        for v, month in zip(group, pattern.tolist(), strict=True):
-            v.month = month
-    load = [int(x) for x in filled]
+    load = [0] * 13
+    room = [t - n for t, n in zip(target, load, strict=True)]  # kept equal to target − load
 
-    singles = [g[0] for g in groups.values() if len(g) == 1]
-    townships = sorted({v.enterprise.township for v in singles})
+    # the visits grouped by enterprise, in id order, each enterprise's in list order
+    ids = np.fromiter(map(_ENTERPRISE_ID, visits), dtype=np.int64, count=total)
+    order = np.argsort(ids, kind="stable")
+    by_id = ids[order]
+    starts = np.flatnonzero(np.concatenate(([True], by_id[1:] != by_id[:-1])))
+    sizes = np.diff(np.append(starts, total))
+    several = sizes > 1
+    order_list = order.tolist()
+    for start, size in zip(starts[several].tolist(), sizes[several].tolist(), strict=True):
+        gap = min(min_gap, 12 // size)
+        pattern = _best_pattern(size, gap, room)
+        for j, month in zip(order_list[start:start + size], pattern, strict=True):
+            visits[j].month = month
+            load[month] += 1
+            room[month] = target[month] - load[month]
+
+    singles = order[starts[~several]].tolist()  # by enterprise id
+    names = [visits[j].enterprise.township for j in singles]
+    townships = sorted(set(names))
     if townships:
         start = random.Random(f"{seed}:months").randrange(len(townships))
         townships = townships[start:] + townships[:start]
     position = {t: i for i, t in enumerate(townships)}
-    singles.sort(key=lambda v: (position[v.enterprise.township], v.enterprise.id))
+    # by (township position, enterprise id): a stable sort of the id-ordered singles
+    places = np.fromiter(map(position.__getitem__, names), dtype=np.int64, count=len(names))
+    singles = [singles[k] for k in np.argsort(places, kind="stable").tolist()]
     quotas = _largest_remainder(len(singles), [max(0.0, target[m] - load[m])
                                                for m in range(1, 13)])
     i = 0
     for month, quota in enumerate(quotas, start=1):
-        for v in singles[i:i + quota]:
-            v.month = month
+        for j in singles[i:i + quota]:
+            visits[j].month = month
         i += quota
 
 
@@ -233,5 +241,9 @@ def assign_teams(visits: Iterable[Visit], officers: Sequence[PlanOfficer], team_
         for i in chosen:
             loads[i] += 1
             push(heap, (loads[i], draw_key(), i))
-        teams.append(tuple(sorted([ids[i] for i in chosen])))
+        if team_size == 2:
+            first, second = ids[chosen[0]], ids[chosen[1]]
+            teams.append((first, second) if first < second else (second, first))
+        else:
+            teams.append(tuple(sorted([ids[i] for i in chosen])))
     return teams, {o.id: loads[i] for i, o in enumerate(officers)}
