@@ -166,8 +166,13 @@ class Upload:
     path: Path
 
 
-def _receive(stream: BinaryIO, filename: str) -> Upload:
-    """Copy the stream into a temp file while hashing; refuse what is too big or not allowed."""
+GENERATED_TYPES = frozenset({"application/zip"})   # made by the system, never accepted as uploads
+
+
+def _receive(stream: BinaryIO, filename: str, *, generated: bool = False) -> Upload:
+    """Copy the stream into a temp file while hashing; refuse what is too big or not allowed.
+    ``generated``: the system made the file (a case archive, a print batch): it may be a zip
+    package and is not held to the upload size limits."""
     root = _storage_root()
     (root / "tmp").mkdir(parents=True, exist_ok=True)
     hard_limit = max(limit_for("video/mp4"), limit_for("application/pdf"))
@@ -179,7 +184,7 @@ def _receive(stream: BinaryIO, filename: str) -> Upload:
         with os.fdopen(fd, "wb") as out:
             while chunk := stream.read(CHUNK):
                 size += len(chunk)
-                if size > hard_limit:
+                if size > hard_limit and not generated:
                     raise PayloadTooLarge(_("文件超过 %(mb)s MB 的上限。", mb=hard_limit // 2**20))
                 digest.update(chunk)
                 out.write(chunk)
@@ -188,11 +193,14 @@ def _receive(stream: BinaryIO, filename: str) -> Upload:
         if size == 0:
             raise UnsupportedMediaType(_("文件是空的。"))
         content_type = sniff(tmp, filename)
-        if content_type is None or content_type not in ALLOWED_TYPES:
+        if content_type is None and generated and zipfile.is_zipfile(tmp):
+            content_type = "application/zip"
+        allowed = ALLOWED_TYPES | (GENERATED_TYPES if generated else frozenset())
+        if content_type is None or content_type not in allowed:
             raise UnsupportedMediaType(_(
                 "不支持的文件类型（按文件内容判断，与扩展名无关）。"
                 "允许：JPEG、PNG、WebP、HEIC 图片，MP4/MOV 视频，PDF，XLSX，CSV 和纯文本。"))
-        if size > limit_for(content_type):
+        if size > limit_for(content_type) and not generated:
             limit_mb = limit_for(content_type) // 2**20
             raise PayloadTooLarge(_("此类文件不能超过 %(mb)s MB。", mb=limit_mb))
         return Upload(digest.hexdigest(), size, content_type, tmp)
@@ -217,10 +225,11 @@ def _place(upload: Upload) -> None:
         upload.path.unlink(missing_ok=True)
 
 
-def store(stream: BinaryIO, filename: str | None, uploaded_by: int | None) -> StoredFile:
+def store(stream: BinaryIO, filename: str | None, uploaded_by: int | None, *,
+          generated: bool = False) -> StoredFile:
     """Store an upload and record it. Nothing is recorded if the content is refused."""
     name = safe_filename(filename)
-    upload = _receive(stream, name)
+    upload = _receive(stream, name, generated=generated)
     _place(upload)
     record = StoredFile(sha256=upload.sha256, size=upload.size, content_type=upload.content_type,
                         filename=name, uploaded_by=uploaded_by, uploaded_at=clock.now())
@@ -229,10 +238,11 @@ def store(stream: BinaryIO, filename: str | None, uploaded_by: int | None) -> St
     return record
 
 
-def store_bytes(data: bytes, filename: str, uploaded_by: int | None) -> StoredFile:
+def store_bytes(data: bytes, filename: str, uploaded_by: int | None, *,
+                generated: bool = False) -> StoredFile:
     import io
 
-    return store(io.BytesIO(data), filename, uploaded_by)
+    return store(io.BytesIO(data), filename, uploaded_by, generated=generated)
 
 
 def get_file(file_id: int) -> StoredFile:

@@ -130,3 +130,20 @@ class VerifyUpload(MethodView):
         if len(data) > MAX_VERIFY_BYTES:
             raise ValidationFailed(_("文件过大"), errors={"file": [_("文件不能超过 20 MB。")]})
         return service.verify_upload(data)
+
+
+@blp.route("/cases/<int:case_id>/archives")
+class CaseArchives(MethodView):
+    @require(P.DOCUMENTS_READ)
+    @blp.response(200, s.ArchiveSchema(many=True))
+    def get(self, case_id):
+        """The archive files built for a case (newest first)."""
+        return service.archives_of(case_id)
+
+    @require(P.DOCUMENTS_DRAFT)
+    @blp.response(201, s.ArchiveSchema)
+    def post(self, case_id):
+        """归档案卷 of a closed case: one PDF (cover, table of contents with page numbers, the
+        issued documents, image evidence), a PDF/A-3b variant with the signed originals
+        attached, and a .zip with the originals and a manifest of hashes."""
+        return service.build_archive(case_id, current_user)

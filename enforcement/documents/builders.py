@@ -379,7 +379,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
                      "non_enforcement_days": 800, "inspection_workdays": 8000, "reserve": 800,
                      "reserve_ratio": 0.1, "officer_days_per_inspection": 2,
                      "inspections_possible": 3600},
-        "summary": {"total": 3600, "key": 1200, "random": 2400},
+        "summary": {"total": 3600, "key": 1200, "random": 2400, "campaign": 0},
         "counts": {"key": 1000, "random": 2400, "campaign": 200, "planned": 3600},
         "by_class": [{"code": "A", "label": "A类（重大风险）", "count": 160},
                      {"code": "B", "label": "B类（较大风险）", "count": 840},

@@ -69,3 +69,20 @@ class Document(Audited, TimestampMixin, VersionMixin, db.Model):
         if self.inspection_id:
             return "inspection", self.inspection_id
         return "plan", self.plan_id
+
+
+class CaseArchive(Audited, db.Model):
+    """归档案卷 of a closed case: the merged PDF, its PDF/A-3b variant and the .zip package
+    with the originals and the manifest of hashes. Each build is kept."""
+
+    __tablename__ = "case_archives"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"), nullable=False, index=True)
+    pdf_file_id: Mapped[int] = mapped_column(sa.ForeignKey("files.id"), nullable=False)
+    pdfa_file_id: Mapped[int] = mapped_column(sa.ForeignKey("files.id"), nullable=False)
+    zip_file_id: Mapped[int] = mapped_column(sa.ForeignKey("files.id"), nullable=False)
+    pages: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    manifest: Mapped[dict] = mapped_column(sa.JSON, nullable=False)
+    created_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)

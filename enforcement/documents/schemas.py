@@ -81,3 +81,14 @@ class UploadVerificationSchema(Schema):
     valid = fields.Boolean()
     reason = fields.String()
     document = fields.Nested(VerificationSchema)
+
+
+class ArchiveSchema(Schema):
+    id = fields.Integer()
+    case_id = fields.Integer()
+    pdf_file_id = fields.Integer()
+    pdfa_file_id = fields.Integer()
+    zip_file_id = fields.Integer()
+    pages = fields.Integer()
+    manifest = fields.Dict()
+    created_at = LocalDateTime()

@@ -31,7 +31,7 @@ from enforcement.core.errors import (
 )
 from enforcement.core.i18n import N_
 from enforcement.documents import builders, kinds, pki, render
-from enforcement.documents.models import Document
+from enforcement.documents.models import CaseArchive, Document
 from enforcement.extensions import db
 
 STATE_LABELS = {"draft": N_("草稿"), "in_review": N_("待审核"), "signed": N_("已签章"),
@@ -401,3 +401,26 @@ def review_queue() -> list[Document]:
 def issued_on_day(day: date) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(Document).where(
         Document.issued_on == day)) or 0
+
+
+# -- archive (归档) ----------------------------------------------------------------------------
+
+def build_archive(case_id: int, user) -> CaseArchive:
+    """归档案卷 of a closed case (see ``archive``), kept as a record."""
+    from enforcement.documents import archive
+
+    if not user.can("documents.draft"):
+        raise Forbidden(_("没有生成归档案卷的权限"))
+    result = archive.build(case_id, user)
+    record = CaseArchive(case_id=case_id, pdf_file_id=result.pdf.id,
+                         pdfa_file_id=result.pdfa.id, zip_file_id=result.zip.id,
+                         pages=result.pages, manifest=result.manifest,
+                         created_by=user.id, created_at=clock.now())
+    db.session.add(record)
+    db.session.flush()
+    return record
+
+
+def archives_of(case_id: int) -> list[CaseArchive]:
+    return list(db.session.scalars(sa.select(CaseArchive).where(CaseArchive.case_id == case_id)
+                                   .order_by(CaseArchive.id.desc())))

@@ -27,9 +27,18 @@ def document_state(state: str) -> str:
 def documents_of(subject: str, subject_id: int) -> dict:
     """For the case, inspection and plan pages: their documents and what may be drafted."""
     stmt = service.list_documents(**{f"{subject}_id": subject_id})
-    return {"documents": list(db.session.scalars(stmt)),
+    documents = list(db.session.scalars(stmt))
+    archives = can_archive = None
+    if subject == "case":
+        from enforcement.cases import service as cases
+
+        archives = service.archives_of(subject_id)
+        can_archive = cases.get_case(subject_id).state in ("closed", "archived") and any(
+            d.state == "issued" for d in documents)
+    return {"documents": documents,
             "available": service.available_kinds(subject, subject_id),
-            "names": {k.code: k.name for k in kinds.registry().kinds.values()}}
+            "names": {k.code: k.name for k in kinds.registry().kinds.values()},
+            "archives": archives, "can_archive": can_archive}
 
 
 @bp.route("/")
@@ -145,3 +154,17 @@ def by_code(code: str):
     info = service.verification_of(document) if document else None
     return render_template("document_pages/verify.html", result=None, info=info, code=code), (
         200 if info and info.get("number") else 404)
+
+
+@bp.route("/archive/<int:case_id>", methods=["POST"])
+@require(P.DOCUMENTS_DRAFT)
+def build_archive(case_id: int):
+    try:
+        record = service.build_archive(case_id, current_user)
+    except DomainError as err:
+        db.session.rollback()
+        flash("；".join(error_messages(err)), "danger")
+    else:
+        db.session.commit()
+        flash(_("已生成归档案卷，共 %(p)s 页", p=record.pages), "success")
+    return redirect(url_for("cases.detail", case_id=case_id) + "#archive")

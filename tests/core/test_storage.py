@@ -58,6 +58,9 @@ def test_xlsx_is_recognised_and_a_plain_zip_is_not(app):
         z.writestr("evil.exe", b"MZ")
     with pytest.raises(UnsupportedMediaType):
         storage.store_bytes(buffer.getvalue(), "disguised.xlsx", None)
+    # a zip the system generated itself (a case archive package) is kept; never as an upload
+    package = storage.store_bytes(buffer.getvalue(), "package.zip", None, generated=True)
+    assert package.content_type == "application/zip"
 
 
 @pytest.mark.parametrize("data", [

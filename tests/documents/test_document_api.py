@@ -175,3 +175,29 @@ def test_a_document_needs_its_step(client, people, open_case):
     r = client.post("/api/v1/documents", headers=bearer(tokens["officer"]),
                     json={"kind": "no_such_kind", "case_id": case.id})
     assert r.status_code == 422 and "kind" in r.get_json()["errors"]
+
+
+def test_archive_of_a_closed_case_through_http(client, people, ca, decided_case):
+    _users, tokens = people
+    officer = tokens["officer"]
+    doc = client.post("/api/v1/documents", headers=bearer(officer),
+                      json={"kind": "penalty_decision", "case_id": decided_case.id}).get_json()
+    _act(client, officer, doc["id"], "submit")
+    _act(client, tokens["reviewer"], doc["id"], "sign")
+    issued = _act(client, officer, doc["id"], "issue").get_json()
+    url = f"/api/v1/cases/{decided_case.id}/archives"
+    assert client.post(url, headers=bearer(officer)).status_code == 409   # not closed yet
+    decided_case.ok("officer", "serve_decision")
+    decided_case.ok("officer", "record_payment", amount="10000")
+    decided_case.ok("officer", "submit_closing")
+    decided_case.ok("leader", "approve_closing")
+    assert client.post(url, headers=bearer(tokens["reviewer"])).status_code == 403
+    r = client.post(url, headers=bearer(officer))
+    assert r.status_code == 201, r.get_json()
+    made = r.get_json()
+    assert made["pages"] >= 3
+    item = next(i for i in made["manifest"]["items"] if i.get("number") == issued["number"])
+    assert item["sha256"] == issued["sha256"]
+    package = client.get(f"/api/v1/files/{made['zip_file_id']}/content", headers=bearer(officer))
+    assert package.status_code == 200 and package.data.startswith(b"PK")
+    assert client.get(url, headers=bearer(officer)).get_json()[0]["id"] == made["id"]
