@@ -147,3 +147,22 @@ class CaseArchives(MethodView):
         issued documents, image evidence), a PDF/A-3b variant with the signed originals
         attached, and a .zip with the originals and a manifest of hashes."""
         return service.build_archive(case_id, current_user)
+
+
+@blp.route("/documents/print-jobs")
+class PrintJobs(MethodView):
+    @require(P.DOCUMENTS_READ)
+    @blp.arguments(s.PrintJobSchema)
+    @blp.response(202, s.PrintJobResultSchema)
+    def post(self, data):
+        """批量打印 as a background job (all cores); follow it at ``GET /jobs/{job_id}`` — its
+        result names the stored print file(s)."""
+        from enforcement.core import jobs
+
+        for document_id in data["document_ids"]:
+            service.get_document(document_id)
+        job = jobs.submit("enforcement.documents.batch:print_batch", data["document_ids"],
+                          current_user.id, name=_("批量打印 %(n)s 份文书",
+                                                  n=len(data["document_ids"])),
+                          created_by=current_user.id)
+        return {"job_id": job.id}

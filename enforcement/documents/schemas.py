@@ -92,3 +92,12 @@ class ArchiveSchema(Schema):
     pages = fields.Integer()
     manifest = fields.Dict()
     created_at = LocalDateTime()
+
+
+class PrintJobSchema(Schema):
+    document_ids = fields.List(fields.Integer(), required=True,
+                               validate=validate.Length(min=1, max=2000))
+
+
+class PrintJobResultSchema(Schema):
+    job_id = fields.String()

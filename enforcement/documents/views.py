@@ -168,3 +168,19 @@ def build_archive(case_id: int):
         db.session.commit()
         flash(_("已生成归档案卷，共 %(p)s 页", p=record.pages), "success")
     return redirect(url_for("cases.detail", case_id=case_id) + "#archive")
+
+
+@bp.route("/print", methods=["POST"])
+@require(P.DOCUMENTS_READ)
+def print_batch():
+    """批量打印: the chosen documents rendered on all cores as a job with a progress bar."""
+    from enforcement.core import jobs
+
+    ids = [int(i) for i in request.form.getlist("document_ids") if i.isdigit()]
+    if not ids:
+        flash(_("没有要打印的文书"), "warning")
+        return redirect(request.referrer or url_for("documents.index"))
+    job = jobs.submit("enforcement.documents.batch:print_batch", ids, current_user.id,
+                      name=_("批量打印 %(n)s 份文书", n=len(ids)), created_by=current_user.id)
+    db.session.commit()
+    return redirect(url_for("system.job_progress", job_id=job.id))

@@ -201,3 +201,17 @@ def test_archive_of_a_closed_case_through_http(client, people, ca, decided_case)
     package = client.get(f"/api/v1/files/{made['zip_file_id']}/content", headers=bearer(officer))
     assert package.status_code == 200 and package.data.startswith(b"PK")
     assert client.get(url, headers=bearer(officer)).get_json()[0]["id"] == made["id"]
+
+
+def test_print_job_is_recorded(client, people, decided_case):
+    """The job itself is tested in test_batch.py (it needs committed data); here the API."""
+    _users, tokens = people
+    doc = client.post("/api/v1/documents", headers=bearer(tokens["officer"]),
+                      json={"kind": "penalty_notice", "case_id": decided_case.id}).get_json()
+    r = client.post("/api/v1/documents/print-jobs", headers=bearer(tokens["officer"]),
+                    json={"document_ids": [doc["id"]]})
+    assert r.status_code == 202 and r.get_json()["job_id"]
+    assert client.post("/api/v1/documents/print-jobs", headers=bearer(tokens["officer"]),
+                       json={"document_ids": [999999]}).status_code == 404
+    assert client.post("/api/v1/documents/print-jobs", headers=bearer(tokens["officer"]),
+                       json={"document_ids": []}).status_code == 422
