@@ -67,9 +67,12 @@ class Audited:
     """Mixin: every insert, update and delete of the model writes an audit event at flush.
 
     ``__audit_redact__`` names columns whose values never enter the trail (only that they changed).
+    ``__audit_digest__`` names large JSON columns recorded by their SHA-256 and length instead of a
+    copy (the row itself keeps the value; the digest proves which value it was).
     """
 
     __audit_redact__: frozenset[str] = frozenset()
+    __audit_digest__: frozenset[str] = frozenset()
     __audit_ignore__: frozenset[str] = frozenset({"created_at", "updated_at"})
 
 
@@ -236,9 +239,20 @@ def object_type_of(obj: Any) -> str:
     return obj.__class__.__tablename__
 
 
+def digest(value: Any) -> dict[str, Any] | None:
+    """{"sha256", "items"} of a JSON value (canonical form: sorted keys, no spaces)."""
+    if value is None:
+        return None
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+                      default=str)
+    items = len(value) if isinstance(value, (list, dict)) else None
+    return {"sha256": hashlib.sha256(text.encode()).hexdigest(), "items": items}
+
+
 def _diff(obj: Any, kind: str) -> dict[str, list[Any]]:
     state = inspect(obj)
     redact = obj.__audit_redact__
+    digested = obj.__audit_digest__
     ignore = obj.__audit_ignore__
     changes: dict[str, list[Any]] = {}
     for attr in state.mapper.column_attrs:
@@ -246,6 +260,14 @@ def _diff(obj: Any, kind: str) -> dict[str, list[Any]]:
         if key in ignore:
             continue
         hist = state.attrs[key].history
+        if key in digested:
+            old = (hist.deleted or hist.unchanged or [None])[0] if kind != "create" else None
+            new = None if kind == "delete" else (hist.added or [getattr(obj, key)])[0]
+            if kind == "update" and not hist.has_changes():
+                continue
+            if old is not None or new is not None:
+                changes[key] = [digest(old), digest(new)]
+            continue
         if kind == "create":
             new = hist.added[0] if hist.added else getattr(obj, key)
             if new is None:

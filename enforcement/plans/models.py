@@ -22,6 +22,8 @@ class Plan(Audited, TimestampMixin, VersionMixin, db.Model):
     one is approved (a partial unique index enforces it)."""
 
     __tablename__ = "plans"
+    # the draw's pool and result (up to the whole registry) enter the audit trail as digests
+    __audit_digest__ = frozenset({"random_pool_ids", "random_drawn_ids", "random_pool_classes"})
     __table_args__ = (
         sa.CheckConstraint(sa.column("state").in_(PLAN_STATES), name="state_known"),
         sa.Index("uq_plans_year_approved", "year", unique=True,

@@ -256,3 +256,19 @@ def test_campaign_chosen_on_the_page(client, make_user, login, make_enterprise):
     assert plan.summary["campaign"] >= 1
     campaign_targets = {t.enterprise_id for t in plan.tasks if t.kind == "campaign"}
     assert campaign_targets <= {w.id for w in welders}
+
+
+def test_the_draw_lists_enter_the_audit_trail_as_digests(client, leader, county):
+    """The pool and the drawn ids can hold the whole registry: the trail keeps their SHA-256 and
+    length (which proves the stored lists), not a copy."""
+    from enforcement.core.audit import AuditEvent, digest
+    from enforcement.plans.models import Plan
+
+    plan_id = _create(client, leader).get_json()["id"]
+    event = db.session.query(AuditEvent).filter_by(object_type="plans", action="create",
+                                                   object_id=str(plan_id)).one()
+    stored = db.session.get(Plan, plan_id)
+    old, new = event.changes["random_pool_ids"]
+    assert old is None and new == digest(stored.random_pool_ids)
+    assert new["items"] == len(stored.random_pool_ids)
+    assert event.changes["seed"] == [None, 20260101]   # other columns as before
