@@ -310,6 +310,9 @@ class CaseEvents:
     hearing_held_on: date | None = None
     decided_on: date | None = None
     decision_served_on: date | None = None
+    # 公告送达: the day the bureau published the notice (the decision counts as served 60 days
+    # later, ``decision_served_on``); the service deadline is met by the publication
+    service_announced_on: date | None = None
     paid_on: date | None = None  # paid in full
     payment_due_override: date | None = None  # approved deferral / last instalment
     demand_served_on: date | None = None  # 催告书 served
@@ -544,7 +547,7 @@ def compute(events: CaseEvents, today: date, calendar: LegalCalendar | None = No
                  _first(e.hearing_requested_on, e.rights_waived_on), party=True)
     if e.hearing_on is not None:
         _hearing_notice(b)
-    b.simple("service", "decided_on", "bureau", e.decision_served_on)
+    b.simple("service", "decided_on", "bureau", e.service_announced_on or e.decision_served_on)
     payment = _payment(b) if e.fine_imposed else None
     b.simple("reconsideration", "decision_served_on", "party", None, party=True)
     b.simple("litigation", "decision_served_on", "party", None, party=True)

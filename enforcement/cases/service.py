@@ -214,7 +214,8 @@ def events(case: Case) -> dl.CaseEvents:
         hearing_requested_on=d("hearing_requested_on"),
         hearing_notified_on=d("hearing_notified_on"), hearing_on=d("hearing_on"),
         hearing_held_on=d("hearing_held_on"), decided_on=case.decided_on,
-        decision_served_on=d("decision_served_on"), paid_on=d("paid_on"),
+        decision_served_on=d("decision_served_on"),
+        service_announced_on=d("service_announced_on"), paid_on=d("paid_on"),
         payment_due_override=d("payment_due_override"),
         demand_served_on=d("demand_served_on"), court_applied_on=d("court_applied_on"),
         closed_on=case.closed_on, rectifications=tuple(rectifications),
@@ -1225,6 +1226,7 @@ def _e_record_service(ctx: Ctx) -> None:
     served = ctx.on
     if method == "announcement":
         served = ctx.on + timedelta(days=ANNOUNCEMENT_DAYS)
+        _set_date(ctx.case, "service_announced_on", ctx.on)
     _set_date(ctx.case, "decision_served_on", served)
     dates = dict(ctx.case.dates)
     dates["service_method"] = method

@@ -595,3 +595,19 @@ def test_id_numbers_in_clear_only_for_the_team_leaders_and_reviewers(client, peo
     db.session.expire_all()
     stored = db.session.query(Interview).one().interviewee
     assert stored["id_number_enc"].startswith("v1:")
+
+
+def test_service_by_announcement_meets_the_service_deadline(client, people, open_case):
+    """公告送达: published on the day (the 7-working-day service deadline is met), served 60
+    days later (payment and remedies run from then)."""
+    case = open_case(codes=("SCL99-5",))
+    _to_notice(case, [("SCL99-5", "10000")])
+    case.ok("officer", "serve_notice")
+    case.ok("officer", "waive_rights")
+    case.ok("leader", "decide")
+    case.ok("officer", "serve_decision", method="announcement")
+    kinds = {d["kind"]: d for d in case.get()["deadlines"]}
+    assert kinds["service"]["status"] == "met" and kinds["service"]["done_on"] == "2026-11-02"
+    # served on 1 January 2027 (a holiday): 15 days → 16 January, a Saturday → Monday 18 January
+    assert case.get()["dates"]["decision_served_on"] == "2027-01-01"
+    assert kinds["payment"]["due_on"] == "2027-01-18"
