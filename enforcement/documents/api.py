@@ -13,6 +13,7 @@ from enforcement.core.errors import NotFound, ValidationFailed
 from enforcement.core.permissions import P, public, require
 from enforcement.documents import kinds, service
 from enforcement.documents import schemas as s
+from enforcement.extensions import limiter
 
 blp = ApiBlueprint("documents_api", __name__, url_prefix="/api/v1",
                    description="执法文书 Enforcement documents")
@@ -117,8 +118,16 @@ class VerifyCode(MethodView):
         return service.verification_of(document)
 
 
+def _verify_rate() -> str:
+    from flask import current_app
+
+    return current_app.config.get("VERIFY_RATE_LIMIT", "30 per minute")
+
+
 @blp.route("/verify")
 class VerifyUpload(MethodView):
+    decorators = [limiter.limit(_verify_rate, methods=["POST"])]
+
     @public
     @blp.response(200, s.UploadVerificationSchema)
     def post(self):

@@ -11,7 +11,7 @@ from enforcement.core.errors import DomainError
 from enforcement.core.forms import error_messages
 from enforcement.core.permissions import P, public, require
 from enforcement.documents import kinds, service
-from enforcement.extensions import db
+from enforcement.extensions import db, limiter
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 verify_bp = Blueprint("verify", __name__, url_prefix="/verify")
@@ -131,8 +131,15 @@ def act(document_id: int):
     return redirect(url_for("documents.detail", document_id=result.id))
 
 
+def _verify_rate() -> str:
+    from flask import current_app
+
+    return current_app.config.get("VERIFY_RATE_LIMIT", "30 per minute")
+
+
 @verify_bp.route("/", methods=["GET", "POST"])
 @public
+@limiter.limit(_verify_rate, methods=["POST"])
 def upload():
     """Public: is this PDF an unaltered document issued by the bureau?"""
     result = None

@@ -215,3 +215,13 @@ def test_print_job_is_recorded(client, people, decided_case):
                        json={"document_ids": [999999]}).status_code == 404
     assert client.post("/api/v1/documents/print-jobs", headers=bearer(tokens["officer"]),
                        json={"document_ids": []}).status_code == 422
+
+
+def test_public_verification_upload_is_rate_limited(client, app):
+    app.config["VERIFY_RATE_LIMIT"] = "3 per minute"
+    try:
+        codes = [client.post("/api/v1/verify", data={"file": (io.BytesIO(b"%PDF-1.7 x"), "a.pdf")},
+                             content_type="multipart/form-data").status_code for _ in range(4)]
+    finally:
+        app.config.pop("VERIFY_RATE_LIMIT")
+    assert codes[:3] == [200, 200, 200] and codes[3] == 429
