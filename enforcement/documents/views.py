@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from enforcement.core.errors import DomainError
-from enforcement.core.forms import error_messages
+from enforcement.core.forms import error_messages, safe_next
 from enforcement.core.permissions import P, public, require
 from enforcement.documents import kinds, service
 from enforcement.extensions import db, limiter
@@ -62,7 +62,7 @@ def queue():
 @require(P.DOCUMENTS_DRAFT)
 def new():
     subject = {f: request.form.get(f, type=int) for f in ("case_id", "inspection_id", "plan_id")}
-    back = request.form.get("next") or url_for("documents.index")
+    back = safe_next(request.form.get("next"), url_for("documents.index"))
     try:
         document = service.create(request.form.get("kind", ""), subject, current_user)
     except DomainError as err:
@@ -186,7 +186,7 @@ def print_batch():
     ids = [int(i) for i in request.form.getlist("document_ids") if i.isdigit()]
     if not ids:
         flash(_("没有要打印的文书"), "warning")
-        return redirect(request.referrer or url_for("documents.index"))
+        return redirect(safe_next(request.referrer, url_for("documents.index")))
     job = jobs.submit("enforcement.documents.batch:print_batch", ids, current_user.id,
                       name=_("批量打印 %(n)s 份文书", n=len(ids)), created_by=current_user.id)
     db.session.commit()

@@ -225,3 +225,15 @@ def test_public_verification_upload_is_rate_limited(client, app):
     finally:
         app.config.pop("VERIFY_RATE_LIMIT")
     assert codes[:3] == [200, 200, 200] and codes[3] == 429
+
+
+def test_drafting_from_a_page_never_redirects_off_site(client, people, open_case, login):
+    from tests.conftest import csrf_token
+
+    users, _tokens = people
+    case = open_case()
+    login(users["officer"])
+    r = client.post("/documents/new", data={
+        "csrf_token": csrf_token(client, f"/cases/{case.id}"), "kind": "penalty_decision",
+        "case_id": str(case.id), "next": "https://evil.example/x"})
+    assert r.status_code == 302 and "evil" not in r.headers["Location"]
