@@ -26,7 +26,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -62,10 +62,10 @@ _TOWNSHIP = attrgetter("enterprise.township")
 _MONTH = attrgetter("month")
 
 
-@dataclass(frozen=True, slots=True)
-class PlanTask:
+class PlanTask(NamedTuple):
     """One planned inspection. ``covered`` is False for a mandatory visit beyond capacity (it is
-    listed anyway; see ``Plan.shortfall``)."""
+    listed anyway; see ``Plan.shortfall``). Immutable; a named tuple, as a province plan has
+    ~220,000 of them."""
 
     enterprise_id: int
     month: int
@@ -136,15 +136,39 @@ def _by_month_township_id(visits: Sequence[Visit]) -> list[Visit]:
     return [visits[i] for i in np.lexsort(keys).tolist()]
 
 
+def _needs_by_enterprise(visits: Sequence[Visit],
+                         needs_for: NeedsFor | None) -> dict[int, tuple[str, ...]]:
+    """The expert needs of each visited enterprise. ``needs_for`` is a function of the features
+    and the sector: enterprises with equal ones (most of a registry: a few hundred
+    combinations) share one call."""
+    enterprises = {v.enterprise.id: v.enterprise for v in visits}
+    if needs_for is None:
+        return dict.fromkeys(enterprises, ())
+    by_features: dict[tuple, tuple[str, ...]] = {}
+    out = {}
+    for eid, e in enterprises.items():
+        try:
+            key = (e.sector, tuple(e.features), *e.features.values())
+            found = by_features.get(key)
+        except TypeError:  # a feature value that is not hashable: no sharing
+            key, found = None, None
+        if found is None:
+            found = tuple(needs_for({**e.features, "sector": e.sector}))
+            if key is not None:
+                by_features[key] = found
+        out[eid] = found
+    return out
+
+
 def _summary(tasks: Sequence[PlanTask], classes: Mapping[int, str], townships: Mapping[int, str],
              rules: PlanRules) -> dict:
     kinds = dict.fromkeys(KIND_ORDER, 0)
     by_class = dict.fromkeys(rules.classes, 0)
     by_month = dict.fromkeys(range(1, 13), 0)
-    ids = [t.enterprise_id for t in tasks]
-    for counts, found in ((kinds, Counter(t.kind for t in tasks)),
+    ids = [t[0] for t in tasks]
+    for counts, found in ((kinds, Counter([t[2] for t in tasks])),
                           (by_class, Counter(map(classes.__getitem__, ids))),
-                          (by_month, Counter(t.month for t in tasks))):
+                          (by_month, Counter([t[1] for t in tasks]))):
         for key, n in found.items():
             counts[key] += n
     by_township = Counter(map(townships.__getitem__, ids))
@@ -197,13 +221,10 @@ def generate_plan(inputs: PlanInputs, *, rules: PlanRules | None = None,
     visits = _by_month_township_id(chosen.visits)
     teams, load = _schedule.assign_teams(visits, checked.officers, rules.team_size, checked.seed)
 
-    needs: dict[int, tuple[str, ...]] = {}
-    tasks = []
-    for v, team in zip(visits, teams, strict=True):
-        e = v.enterprise
-        if e.id not in needs:
-            needs[e.id] = tuple(needs_for({**e.features, "sector": e.sector})) if needs_for else ()
-        tasks.append(PlanTask(e.id, v.month, v.kind, v.reason, team, needs[e.id], v.covered))
+    needs = _needs_by_enterprise(visits, needs_for)
+    make = tuple.__new__  # PlanTask(...) without the keyword handling: the same tuple
+    tasks = [make(PlanTask, (e.id, v.month, v.kind, v.reason, team, needs[e.id], v.covered))
+             for v, team in zip(visits, teams, strict=True) for e in (v.enterprise,)]
 
     classes = {e.id: e.risk_class for e in checked.enterprises}
     townships = {e.id: e.township for e in checked.enterprises}

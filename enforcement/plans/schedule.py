@@ -209,6 +209,12 @@ def assign_teams(visits: Iterable[Visit], officers: Sequence[PlanOfficer], team_
     """
     rng = random.Random(f"{seed}:teams")
     draw_key = rng.random
+    if not isinstance(visits, Sequence):
+        visits = list(visits)
+    if (visits and officers and team_size >= 1 and len(officers) % team_size == 0
+            and not any(o.excluded_enterprise_ids for o in officers)
+            and len({o.certificate_no for o in officers}) == len(officers)):
+        return _plain_teams(len(visits), officers, team_size, draw_key)
     pop, push = heapq.heappop, heapq.heappush
     ids = [o.id for o in officers]
     certificate = [o.certificate_no for o in officers]
@@ -246,4 +252,36 @@ def assign_teams(visits: Iterable[Visit], officers: Sequence[PlanOfficer], team_
             teams.append((first, second) if first < second else (second, first))
         else:
             teams.append(tuple(sorted([ids[i] for i in chosen])))
+    return teams, {o.id: loads[i] for i, o in enumerate(officers)}
+
+
+def _plain_teams(count: int, officers: Sequence[PlanOfficer], team_size: int,
+                 draw_key) -> tuple[list[tuple[int, ...]], dict[int, int]]:
+    """:func:`assign_teams` without 回避 and with distinct certificates, when the officers
+    divide into whole teams: the same teams, computed by rounds instead of with a heap.
+
+    The heap pops (load, key, index) in order and pushes each popped officer back with load + 1
+    and the next key. Every officer with load r is popped before any with load r + 1, and a
+    round of n pops is n / team_size whole visits, so round r is the officers ordered by
+    (the key each got when pushed with load r, index); pushes happen in pop order, so the
+    keys are drawn in the order of the previous round."""
+    n = len(officers)
+    pops = count * team_size
+    rounds = -(-pops // n)
+    keys = np.array([draw_key() for _ in range(n * rounds)], dtype=np.float64)
+    index = np.arange(n, dtype=np.int64)
+    order = np.lexsort((index, keys[:n]))
+    chosen = np.empty(rounds * n, dtype=np.int64)
+    chosen[:n] = order
+    for r in range(1, rounds):
+        # officer order[t] of round r − 1 got the key keys[r·n + t] when pushed back
+        round_keys = np.empty(n, dtype=np.float64)
+        round_keys[order] = keys[r * n:(r + 1) * n]
+        order = np.lexsort((index, round_keys))
+        chosen[r * n:(r + 1) * n] = order
+    chosen = chosen[:pops]
+    ids = np.fromiter((o.id for o in officers), dtype=np.int64, count=n)
+    members = np.sort(ids[chosen].reshape(count, team_size), axis=1)
+    teams = list(map(tuple, members.tolist()))
+    loads = np.bincount(chosen, minlength=n).tolist()
     return teams, {o.id: loads[i] for i, o in enumerate(officers)}

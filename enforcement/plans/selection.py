@@ -30,6 +30,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
+import numpy as np
+
 from enforcement.plans.inputs import Campaign, Checked, PlanEnterprise, PlanRules
 
 
@@ -61,8 +63,10 @@ def draw(pool_ids: Sequence[int], weights: Sequence[float], k: int, seed: int) -
     u = rng.random
     log = math.log
     keys = [-log(1.0 - u()) / w for w in weights]
-    # = heapq.nsmallest(k, …): the k smallest keys, ties in pool order (a stable sort)
-    winners = sorted(range(len(keys)), key=keys.__getitem__)[:max(0, min(k, len(keys)))]
+    # = heapq.nsmallest(k, …): the k smallest keys, ties in pool order (a stable sort; numpy's
+    # stable argsort orders the same floats the same way)
+    order = np.argsort(np.array(keys, dtype=np.float64), kind="stable")
+    winners = order[:max(0, min(k, len(keys)))].tolist()
     return tuple(pool_ids[i] for i in winners)
 
 
@@ -100,19 +104,22 @@ def select(inputs: Checked, rules: PlanRules, possible: int) -> Selection:
     mandatory: list[Visit] = []
     reasons = {code: [f"{code}类企业年度最低检查 {r.min_visits} 次（第 {i + 1} 次）"
                       for i in range(r.min_visits)] for code, r in rules.classes.items()}
-    for e in sorted(ents, key=lambda e: rank[e.risk_class]):  # stable: by id within a class
-        texts = reasons[e.risk_class]
-        if texts:
+    for code, texts in reasons.items():  # the classes in rank order, by id within a class
+        if not texts:
+            continue
+        for e in [e for e in ents if e.risk_class == code]:
             mandatory.extend([Visit(e, "key", text) for text in texts])
             visits[e.id] = len(texts)
 
     drawable = {code: r.cap for code, r in rules.classes.items() if r.random_weight > 0}
 
-    def in_pool(e: PlanEnterprise) -> bool:
-        cap = drawable.get(e.risk_class)
-        return cap is not None and visits.get(e.id, 0) < cap
+    def pool_of(ents: Sequence[PlanEnterprise]) -> list[PlanEnterprise]:
+        """The enterprises that may still be drawn (their class is drawn, below its cap)."""
+        get = visits.get
+        return [e for e in ents if e.risk_class in drawable
+                and get(e.id, 0) < drawable[e.risk_class]]
 
-    pool_before = sum(1 for e in ents if in_pool(e))
+    pool_before = len(pool_of(ents))
     quota = min(math.ceil(Fraction(repr(inputs.random_ratio_min)) * possible), pool_before)
     for_mandatory = possible - quota
     covered = min(len(mandatory), for_mandatory)
@@ -128,7 +135,7 @@ def select(inputs: Checked, rules: PlanRules, possible: int) -> Selection:
         campaign_visits.extend(added)
         reports.append(report)
 
-    pool = [e for e in ents if in_pool(e)]
+    pool = pool_of(ents)
     weights = [rules.classes[e.risk_class].random_weight for e in pool]
     pool_ids = tuple(e.id for e in pool)
     k = min(len(pool), quota + room)

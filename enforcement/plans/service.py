@@ -117,10 +117,10 @@ _TASK_ROWS = sa.table("plan_tasks", *(sa.column(name) for name in _TASK_COLUMNS)
 
 @contextmanager
 def _no_collector_passes():
-    """Computing and storing a province's plan makes ~10⁶ short-lived objects (visits, tasks,
-    rows) without reference cycles, next to the 200,000 loaded enterprises: the cyclic garbage
-    collector would rescan all of them again and again (over a second in all). Reference
-    counting frees them anyway; automatic collection resumes afterwards."""
+    """Loading, computing and storing a province's plan makes ~10⁶ objects (enterprises, visits,
+    tasks, rows) without reference cycles: the cyclic garbage collector would rescan them again
+    and again (over a second in all), and once more each time it is turned back on. Reference
+    counting frees them anyway; automatic collection resumes afterwards, once."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -138,9 +138,12 @@ def _store_tasks(plan_id: int, tasks) -> None:
     if not tasks:
         return
     needs = {need: json.dumps(list(need)) for need in {t.expert_needs for t in tasks}}
-    rows = [(plan_id, i, t.enterprise_id, t.month, t.kind, t.reason,
-             "[" + ", ".join(map(str, t.officer_ids)) + "]", needs[t.expert_needs], t.covered,
-             "planned") for i, t in enumerate(tasks, start=1)]
+    # a task is a named tuple (enterprise_id, month, kind, reason, officer_ids, expert_needs,
+    # covered): unpacked, not read field by field
+    rows = [(plan_id, i, enterprise_id, month, kind, reason,
+             "[" + ", ".join(map(str, team)) + "]", needs[need], covered, "planned")
+            for i, (enterprise_id, month, kind, reason, team, need, covered)
+            in enumerate(tasks, start=1)]
     connection = db.session.connection()
     insert = sa.insert(_TASK_ROWS).compile(dialect=connection.dialect,
                                            column_keys=list(_TASK_COLUMNS))
@@ -156,6 +159,11 @@ def _store_tasks(plan_id: int, tasks) -> None:
 
 def create_plan(params: dict[str, Any], user_id: int | None, progress=None) -> Plan:
     """Compute a draft plan (the same inputs and seed always give the same tasks)."""
+    with _no_collector_passes():
+        return _create_plan(params, user_id, progress)
+
+
+def _create_plan(params: dict[str, Any], user_id: int | None, progress) -> Plan:
     report = progress or (lambda fraction, message=None: None)
     seed = params.get("seed")
     if seed is None:
@@ -171,8 +179,7 @@ def create_plan(params: dict[str, Any], user_id: int | None, progress=None) -> P
         random_ratio_min=params.get("random_ratio_min"), campaigns=campaigns)
     report(0.2, _("计算执法力量、必检企业与双随机抽取"))
     try:
-        with _no_collector_passes():
-            computed = engine.generate_plan(inputs, needs_for=_needs_cache())
+        computed = engine.generate_plan(inputs, needs_for=_needs_cache())
     except PlanInputError as err:
         raise ValidationFailed(_("计划参数有误"), errors={
             k: list(v) for k, v in err.errors.items()}) from err
@@ -197,8 +204,7 @@ def create_plan(params: dict[str, Any], user_id: int | None, progress=None) -> P
     db.session.add(plan)
     db.session.flush()
     report(0.7, _("保存 %(n)s 项检查任务", n=len(computed.tasks)))
-    with _no_collector_passes():
-        _store_tasks(plan.id, computed.tasks)
+    _store_tasks(plan.id, computed.tasks)
     audit.record("plan_computed", "plans", plan.id,
                  changes={"year": plan.year, "seed": plan.seed, "tasks": len(computed.tasks),
                           "ruleset": plan.ruleset})
