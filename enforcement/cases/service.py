@@ -1712,11 +1712,9 @@ def action_label(name: str) -> str:
 # -- the case as plain data (API, pages, documents) -------------------------------------------
 
 def user_names(ids) -> dict[int, str]:
-    ids = {i for i in ids if i}
-    if not ids:
-        return {}
-    return dict(db.session.execute(sa.select(User.id, User.display_name).where(
-        User.id.in_(ids))).all())
+    from enforcement.inspections import service as inspections_service
+
+    return inspections_service.user_names(ids)
 
 
 def case_view(case: Case, user, *, full: bool = True, today: date | None = None

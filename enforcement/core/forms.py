@@ -60,13 +60,15 @@ def error_messages(error) -> list[str]:
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def download(data: bytes, filename: str, mimetype: str):
-    """A file download with a UTF-8 (Chinese) file name (RFC 6266 ``filename*``)."""
+def download(data: bytes, filename: str, mimetype: str, *, inline: bool = False):
+    """A file download with a UTF-8 (Chinese) file name (RFC 6266 ``filename*``); ``inline``
+    lets the browser show it (a PDF) instead of saving it."""
     from urllib.parse import quote
 
     from flask import Response
 
     response = Response(data, mimetype=mimetype)
     response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"download\"; filename*=UTF-8''{quote(filename)}")
+        f"{'inline' if inline else 'attachment'}; filename=\"download\"; "
+        f"filename*=UTF-8''{quote(filename)}")
     return response

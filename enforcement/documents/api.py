@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from enforcement.core.api import ApiBlueprint, paginate_select
 from enforcement.core.errors import NotFound, ValidationFailed
+from enforcement.core.forms import download
 from enforcement.core.permissions import P, public, require
 from enforcement.documents import kinds, service
 from enforcement.documents import schemas as s
@@ -17,8 +18,6 @@ from enforcement.extensions import limiter
 
 blp = ApiBlueprint("documents_api", __name__, url_prefix="/api/v1",
                    description="执法文书 Enforcement documents")
-
-MAX_VERIFY_BYTES = 20 * 1024 * 1024
 
 
 def dump(document):
@@ -72,15 +71,8 @@ class DocumentPdf(MethodView):
         """The PDF: a draft carries the 草稿 watermark; signed and issued ones are the stored,
         signed files."""
         document = service.get_document(document_id)
-        name = (document.number or f"{document.kind}-{document.id}") + ".pdf"
-        return Response(service.pdf(document), mimetype="application/pdf", headers={
-            "Content-Disposition": f"inline; filename*=UTF-8''{_quote(name)}"})
-
-
-def _quote(name: str) -> str:
-    from urllib.parse import quote
-
-    return quote(name)
+        return download(service.pdf(document), service.pdf_name(document), "application/pdf",
+                        inline=True)
 
 
 @blp.route("/documents/<int:document_id>/html")
@@ -118,15 +110,9 @@ class VerifyCode(MethodView):
         return service.verification_of(document)
 
 
-def _verify_rate() -> str:
-    from flask import current_app
-
-    return current_app.config.get("VERIFY_RATE_LIMIT", "30 per minute")
-
-
 @blp.route("/verify")
 class VerifyUpload(MethodView):
-    decorators = [limiter.limit(_verify_rate, methods=["POST"])]
+    decorators = [limiter.limit(service.verify_rate, methods=["POST"])]
 
     @public
     @blp.response(200, s.UploadVerificationSchema)
@@ -135,10 +121,7 @@ class VerifyUpload(MethodView):
         upload = request.files.get("file")
         if upload is None:
             raise ValidationFailed(_("请上传 PDF 文件"), errors={"file": [_("请上传 PDF 文件。")]})
-        data = upload.stream.read(MAX_VERIFY_BYTES + 1)
-        if len(data) > MAX_VERIFY_BYTES:
-            raise ValidationFailed(_("文件过大"), errors={"file": [_("文件不能超过 20 MB。")]})
-        return service.verify_upload(data)
+        return service.verify_stream(upload.stream)
 
 
 @blp.route("/cases/<int:case_id>/archives")

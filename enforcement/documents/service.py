@@ -53,6 +53,16 @@ WORKFLOW: dict[tuple[str, str], tuple[str, str]] = {
     ("issued", "correct"): ("issued", "documents.draft"),
 }
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"   # no 0/O, 1/I
+MAX_VERIFY_BYTES = 20 * 1024 * 1024   # the largest PDF the public verification page reads
+
+
+def verify_rate() -> str:
+    """Uploads to the public verification page, per address (configurable)."""
+    return current_app.config.get("VERIFY_RATE_LIMIT", "30 per minute")
+
+
+def pdf_name(document: Document) -> str:
+    return (document.number or f"{document.kind}-{document.id}") + ".pdf"
 
 
 def get_document(document_id: int) -> Document:
@@ -361,6 +371,14 @@ def verification_of(document: Document | None) -> dict[str, Any]:
             "issued_on": document.issued_on.isoformat() if document.issued_on else None,
             "issuer": current_app.config["BUREAU_NAME"], "sha256": document.sha256,
             "void": document.state == "void", "void_reason": document.void_reason}
+
+
+def verify_stream(stream) -> dict[str, Any]:
+    """``verify_upload`` of an uploaded file, read up to ``MAX_VERIFY_BYTES``."""
+    data = stream.read(MAX_VERIFY_BYTES + 1)
+    if len(data) > MAX_VERIFY_BYTES:
+        raise ValidationFailed(_("文件过大"), errors={"file": [_("文件不能超过 20 MB。")]})
+    return verify_upload(data)
 
 
 def verify_upload(data: bytes) -> dict[str, Any]:

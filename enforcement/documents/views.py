@@ -8,14 +8,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from enforcement.core.errors import DomainError
-from enforcement.core.forms import error_messages, safe_next
+from enforcement.core.forms import download, error_messages, safe_next
 from enforcement.core.permissions import P, public, require
 from enforcement.documents import kinds, service
 from enforcement.extensions import db, limiter
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 verify_bp = Blueprint("verify", __name__, url_prefix="/verify")
-MAX_VERIFY_BYTES = 20 * 1024 * 1024
 
 
 @bp.app_template_filter("document_state")
@@ -105,11 +104,8 @@ def preview(document_id: int):
 @require(P.DOCUMENTS_READ)
 def pdf(document_id: int):
     document = service.get_document(document_id)
-    name = (document.number or f"{document.kind}-{document.id}") + ".pdf"
-    from urllib.parse import quote
-
-    return Response(service.pdf(document), mimetype="application/pdf",
-                    headers={"Content-Disposition": f"inline; filename*=UTF-8''{quote(name)}"})
+    return download(service.pdf(document), service.pdf_name(document), "application/pdf",
+                    inline=True)
 
 
 @bp.route("/<int:document_id>/act", methods=["POST"])
@@ -131,15 +127,9 @@ def act(document_id: int):
     return redirect(url_for("documents.detail", document_id=result.id))
 
 
-def _verify_rate() -> str:
-    from flask import current_app
-
-    return current_app.config.get("VERIFY_RATE_LIMIT", "30 per minute")
-
-
 @verify_bp.route("/", methods=["GET", "POST"])
 @public
-@limiter.limit(_verify_rate, methods=["POST"])
+@limiter.limit(service.verify_rate, methods=["POST"])
 def upload():
     """Public: is this PDF an unaltered document issued by the bureau?"""
     result = None
@@ -148,9 +138,10 @@ def upload():
         if file is None or not file.filename:
             result = {"valid": False, "reason": _("请选择要核验的 PDF 文件")}
         else:
-            data = file.stream.read(MAX_VERIFY_BYTES + 1)
-            result = ({"valid": False, "reason": _("文件不能超过 20 MB")}
-                      if len(data) > MAX_VERIFY_BYTES else service.verify_upload(data))
+            try:
+                result = service.verify_stream(file.stream)
+            except DomainError as err:
+                result = {"valid": False, "reason": "；".join(error_messages(err))}
     return render_template("document_pages/verify.html", result=result, info=None, code=None)
 
 

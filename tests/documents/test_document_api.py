@@ -32,15 +32,7 @@ def ca(app, people):
 @pytest.fixture
 def decided_case(people, open_case):
     case = open_case(codes=("SCL99-5",))
-    case.ok("officer", "submit_filing")
-    case.ok("leader", "approve_filing")
-    case.evidence()
-    case.ok("officer", "conclude_investigation", proposed_penalty={"items": [
-        {"violation_code": "SCL99-5", "fine": "10000"}]})
-    case.ok("leader", "approve_proposal")
-    case.ok("officer", "serve_notice")
-    case.ok("officer", "waive_rights")
-    case.ok("leader", "decide")
+    case.to_decision([("SCL99-5", "10000")])
     return case
 
 
@@ -237,3 +229,12 @@ def test_drafting_from_a_page_never_redirects_off_site(client, people, open_case
         "csrf_token": csrf_token(client, f"/cases/{case.id}"), "kind": "penalty_decision",
         "case_id": str(case.id), "next": "https://evil.example/x"})
     assert r.status_code == 302 and "evil" not in r.headers["Location"]
+
+
+def test_an_oversized_upload_is_refused_without_reading_it_all(client, monkeypatch):
+    from enforcement.documents import service
+
+    monkeypatch.setattr(service, "MAX_VERIFY_BYTES", 16)
+    r = client.post("/api/v1/verify", data={"file": (io.BytesIO(b"%PDF-1.7" + b"x" * 40), "a.pdf")},
+                    content_type="multipart/form-data")
+    assert r.status_code == 422 and "file" in r.get_json()["errors"]
