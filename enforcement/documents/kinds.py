@@ -5,6 +5,7 @@ sample data, so a template that uses a field the data lacks stops the app, namin
 from __future__ import annotations
 
 import hashlib
+import re
 import tomllib
 from dataclasses import dataclass
 from functools import cache
@@ -54,12 +55,22 @@ class Registry:
         return f"{kind.template}@{self.version}:{kind.template_sha}"
 
 
+_EXTENDS = re.compile(rb'{%-?\s*extends\s+"([^"]+)"')
+
+
 def _sha(template: str) -> str:
-    path = render.TEMPLATES / template
-    if not path.is_file():
-        raise KindsError(f"template {template} not found in {render.TEMPLATES}")
-    base = (render.TEMPLATES / "_base.html").read_bytes()
-    return hashlib.sha256(base + path.read_bytes()).hexdigest()[:12]
+    """The template's version: a hash of it and of every template it extends."""
+    digest = hashlib.sha256()
+    name: str | None = template
+    while name:
+        path = render.TEMPLATES / name
+        if not path.is_file():
+            raise KindsError(f"template {name} not found in {render.TEMPLATES}")
+        text = path.read_bytes()
+        digest.update(text)
+        found = _EXTENDS.search(text)
+        name = found.group(1).decode() if found else None
+    return digest.hexdigest()[:12]
 
 
 def parse(data: dict, path: Path, *, check: bool = True) -> Registry:
