@@ -57,6 +57,23 @@ class CaseDriver:
         assert response.status_code == 201, response.get_json()
         return response.get_json()
 
+    def to_notice(self, codes_fines, **proposal):
+        """Filed, evidence collected, concluded with one fine per violation, proposal approved:
+        the notice is ready to be served."""
+        self.ok("officer", "submit_filing")
+        self.ok("leader", "approve_filing")
+        self.evidence()
+        self.ok("officer", "conclude_investigation", proposed_penalty={"items": [
+            {"violation_code": c, "fine": f} for c, f in codes_fines], **proposal})
+        return self.ok("leader", "approve_proposal")
+
+    def to_decision(self, codes_fines):
+        """… notice served today, the party waives its rights, the leader decides."""
+        self.to_notice(codes_fines)
+        self.ok("officer", "serve_notice")
+        self.ok("officer", "waive_rights")
+        return self.ok("leader", "decide")
+
     def deadline(self, kind):
         return next((d for d in self.get()["deadlines"] if d["kind"] == kind), None)
 

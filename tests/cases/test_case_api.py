@@ -153,12 +153,7 @@ def test_general_procedure_with_hearing_review_and_payment(client, people, open_
 def test_late_payment_surcharge_and_payment_larger_than_due(client, people, open_case,
                                                             api_token):
     case = open_case(codes=("SCL99-5",))
-    case.ok("officer", "submit_filing")
-    case.ok("leader", "approve_filing")
-    case.evidence()
-    case.ok("officer", "conclude_investigation", proposed_penalty={"items": [
-        {"violation_code": "SCL99-5", "fine": "10000"}]})
-    case.ok("leader", "approve_proposal")
+    case.to_notice([("SCL99-5", "10000")])
     case.ok("officer", "serve_notice", served_on="2026-11-02")
     case.ok("officer", "waive_rights", waived_on="2026-11-02")
     body = case.get()
@@ -183,15 +178,7 @@ def test_late_payment_surcharge_and_payment_larger_than_due(client, people, open
 
 def test_a_fine_paid_on_time_owes_nothing_later(client, people, open_case, api_token):
     case = open_case(codes=("SCL99-5",))
-    case.ok("officer", "submit_filing")
-    case.ok("leader", "approve_filing")
-    case.evidence()
-    case.ok("officer", "conclude_investigation", proposed_penalty={"items": [
-        {"violation_code": "SCL99-5", "fine": "10000"}]})
-    case.ok("leader", "approve_proposal")
-    case.ok("officer", "serve_notice")
-    case.ok("officer", "waive_rights")
-    case.ok("leader", "decide")
+    case.to_decision([("SCL99-5", "10000")])
     case.ok("officer", "serve_decision")
     case.ok("officer", "record_payment", amount="10000")
     set_day(date(2026, 12, 30))
@@ -348,12 +335,7 @@ def test_violation_catalogue_and_first_time_reviewer(client, people, make_user, 
     novice = make_user(["reviewer"])
     case = open_case(codes=("SCL99-5",))
     case.tokens = {**case.tokens, "novice": api_token(novice)}
-    case.ok("officer", "submit_filing")
-    case.ok("leader", "approve_filing")
-    case.evidence()
-    case.ok("officer", "conclude_investigation", proposed_penalty={"items": [
-        {"violation_code": "SCL99-5", "fine": "10000"}]})
-    case.ok("leader", "approve_proposal")
+    case.to_notice([("SCL99-5", "10000")])
     case.ok("officer", "serve_notice")
     case.ok("officer", "waive_rights")
     case.ok("officer", "submit_review")  # optional here, the officer asks for it anyway
@@ -426,15 +408,7 @@ def test_side_exits_extension_and_reopen(client, people, open_case, plant):
 def test_reopening_a_decided_case_schedules_withdrawal_of_its_publication(client, people,
                                                                           open_case):
     case = open_case(codes=("SCL99-5",))
-    case.ok("officer", "submit_filing")
-    case.ok("leader", "approve_filing")
-    case.evidence()
-    case.ok("officer", "conclude_investigation", proposed_penalty={"items": [
-        {"violation_code": "SCL99-5", "fine": "10000"}]})
-    case.ok("leader", "approve_proposal")
-    case.ok("officer", "serve_notice")
-    case.ok("officer", "waive_rights")
-    case.ok("leader", "decide")
+    case.to_decision([("SCL99-5", "10000")])
     case.ok("officer", "serve_decision")
     case.ok("officer", "record_payment", amount="10000")
     case.ok("officer", "submit_closing")
@@ -477,18 +451,9 @@ def test_interview_record(client, people, open_case):
     assert outsider.status_code == 403
 
 
-def _to_notice(case, codes_fines, **proposal):
-    case.ok("officer", "submit_filing")
-    case.ok("leader", "approve_filing")
-    case.evidence()
-    case.ok("officer", "conclude_investigation", proposed_penalty={"items": [
-        {"violation_code": c, "fine": f} for c, f in codes_fines], **proposal})
-    case.ok("leader", "approve_proposal")
-
-
 def test_dates_cannot_precede_the_events_they_follow(client, people, open_case):
     case = open_case(codes=("SCL99-5",))
-    _to_notice(case, [("SCL99-5", "10000")])
+    case.to_notice([("SCL99-5", "10000")])
     r = case.act("officer", "serve_notice", served_on="2026-10-01")
     assert r.status_code == 422 and "served_on" in r.get_json()["errors"]
     case.ok("officer", "serve_notice", served_on="2026-11-02")
@@ -498,7 +463,7 @@ def test_dates_cannot_precede_the_events_they_follow(client, people, open_case):
 
 def test_a_reduced_fine_below_the_tier_needs_a_reason_and_a_review(client, people, open_case):
     case = open_case(codes=("SCL99-5",))
-    _to_notice(case, [("SCL99-5", "10000")])
+    case.to_notice([("SCL99-5", "10000")])
     case.ok("officer", "serve_notice")
     case.ok("officer", "waive_rights")
     r = case.act("leader", "decide", fine="0")
@@ -549,7 +514,7 @@ def test_a_case_officer_cannot_review_the_case(client, people, open_case, make_u
     both = make_user(["officer", "reviewer"], legal_qualified=True)
     case = open_case(officer_ids=[users["officer"].id, both.id])
     case.tokens["both"] = api_token(both)
-    _to_notice(case, [("SCL99-2", "20000")])
+    case.to_notice([("SCL99-2", "20000")])
     case.ok("officer", "serve_notice")
     case.ok("officer", "waive_rights")
     case.ok("officer", "submit_review")
@@ -601,7 +566,7 @@ def test_service_by_announcement_meets_the_service_deadline(client, people, open
     """公告送达: published on the day (the 7-working-day service deadline is met), served 60
     days later (payment and remedies run from then)."""
     case = open_case(codes=("SCL99-5",))
-    _to_notice(case, [("SCL99-5", "10000")])
+    case.to_notice([("SCL99-5", "10000")])
     case.ok("officer", "serve_notice")
     case.ok("officer", "waive_rights")
     case.ok("leader", "decide")

@@ -111,15 +111,7 @@ def test_conclusion_form_and_review_points(client, people, open_case, login):
 
 def test_public_publication_page_needs_no_login(client, people, open_case):
     case = open_case(codes=("SCL99-5",))
-    case.ok("officer", "submit_filing")
-    case.ok("leader", "approve_filing")
-    case.evidence()
-    case.ok("officer", "conclude_investigation", proposed_penalty={"items": [
-        {"violation_code": "SCL99-5", "fine": "10000"}]})
-    case.ok("leader", "approve_proposal")
-    case.ok("officer", "serve_notice")
-    case.ok("officer", "waive_rights")
-    case.ok("leader", "decide")
+    case.to_decision([("SCL99-5", "10000")])
     page = client.get("/public/cases")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
