@@ -22,17 +22,16 @@ from __future__ import annotations
 
 import heapq
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date, timedelta
 from functools import cache
-from itertools import combinations
+from itertools import chain, combinations
 from operator import add, attrgetter, itemgetter
 
 import numpy as np
 
 from enforcement.core import workdays
 from enforcement.plans.inputs import AvoidRule, PlanOfficer, PlanRules
-from enforcement.plans.selection import Visit
 
 _DAY = timedelta(days=1)
 _ENTERPRISE_ID = attrgetter("enterprise.id")
@@ -153,68 +152,71 @@ def _best_pattern(visits: int, gap: int, room: list[float]) -> tuple[int, ...]:
     return patterns[keys.index(max(keys))]
 
 
-def assign_months(visits: Sequence[Visit], available: dict[int, int], min_gap: int,
-                  seed: int) -> None:
-    """Set ``month`` on every visit (see the module docstring)."""
-    if not visits:
-        return
+def assign_months(enterprise_ids: Sequence[int], townships: Sequence[str],
+                  available: dict[int, int], min_gap: int, seed: int) -> list[int]:
+    """The month of each visit (see the module docstring), given each visit's enterprise id and
+    township."""
+    total = len(enterprise_ids)
+    if not total:
+        return []
     weights = [available[m] for m in range(1, 13)]
     if not any(weights):
         weights = [1] * 12
-    total = len(visits)
     target = [0.0] + [total * w / sum(weights) for w in weights]
     load = [0] * 13
     room = [t - n for t, n in zip(target, load, strict=True)]  # kept equal to target − load
+    months = np.zeros(total, dtype=np.int64)
 
     # the visits grouped by enterprise, in id order, each enterprise's in list order
-    ids = np.fromiter(map(_ENTERPRISE_ID, visits), dtype=np.int64, count=total)
+    ids = np.fromiter(enterprise_ids, dtype=np.int64, count=total)
     order = np.argsort(ids, kind="stable")
     by_id = ids[order]
     starts = np.flatnonzero(np.concatenate(([True], by_id[1:] != by_id[:-1])))
     sizes = np.diff(np.append(starts, total))
     several = sizes > 1
-    order_list = order.tolist()
-    for start, size in zip(starts[several].tolist(), sizes[several].tolist(), strict=True):
-        gap = min(min_gap, 12 // size)
-        pattern = _best_pattern(size, gap, room)
-        for j, month in zip(order_list[start:start + size], pattern, strict=True):
-            visits[j].month = month
+    patterns = []
+    for size in sizes[several].tolist():
+        pattern = _best_pattern(size, min(min_gap, 12 // size), room)
+        patterns.append(pattern)
+        for month in pattern:
             load[month] += 1
             room[month] = target[month] - load[month]
+    if patterns:
+        months[order[np.repeat(several, sizes)]] = np.fromiter(chain.from_iterable(patterns),
+                                                               dtype=np.int64)
 
-    singles = order[starts[~several]].tolist()  # by enterprise id
-    names = [visits[j].enterprise.township for j in singles]
-    townships = sorted(set(names))
-    if townships:
-        start = random.Random(f"{seed}:months").randrange(len(townships))
-        townships = townships[start:] + townships[:start]
-    position = {t: i for i, t in enumerate(townships)}
+    singles = order[starts[~several]]  # by enterprise id
+    names = list(map(townships.__getitem__, singles.tolist()))
+    ordered = sorted(set(names))
+    if ordered:
+        start = random.Random(f"{seed}:months").randrange(len(ordered))
+        ordered = ordered[start:] + ordered[:start]
+    position = {t: i for i, t in enumerate(ordered)}
     # by (township position, enterprise id): a stable sort of the id-ordered singles
     places = np.fromiter(map(position.__getitem__, names), dtype=np.int64, count=len(names))
-    singles = [singles[k] for k in np.argsort(places, kind="stable").tolist()]
+    singles = singles[np.argsort(places, kind="stable")]
     quotas = _largest_remainder(len(singles), [max(0.0, target[m] - load[m])
                                                for m in range(1, 13)])
     i = 0
     for month, quota in enumerate(quotas, start=1):
-        for j in singles[i:i + quota]:
-            visits[j].month = month
+        months[singles[i:i + quota]] = month
         i += quota
+    return months.tolist()
 
 
-def assign_teams(visits: Iterable[Visit], officers: Sequence[PlanOfficer], team_size: int,
+def assign_teams(enterprise_ids: Sequence[int], officers: Sequence[PlanOfficer], team_size: int,
                  seed: int) -> tuple[list[tuple[int, ...]], dict[int, int]]:
-    """Teams for ``visits`` in their order, and each officer's number of visits.
+    """Teams for the visits of ``enterprise_ids`` (one id per visit, in the visits' order), and
+    each officer's number of visits.
 
     Input validation guarantees ``team_size`` eligible distinct certificates per enterprise.
     """
     rng = random.Random(f"{seed}:teams")
     draw_key = rng.random
-    if not isinstance(visits, Sequence):
-        visits = list(visits)
-    if (visits and officers and team_size >= 1 and len(officers) % team_size == 0
+    if (enterprise_ids and officers and team_size >= 1 and len(officers) % team_size == 0
             and not any(o.excluded_enterprise_ids for o in officers)
             and len({o.certificate_no for o in officers}) == len(officers)):
-        return _plain_teams(len(visits), officers, team_size, draw_key)
+        return _plain_teams(len(enterprise_ids), officers, team_size, draw_key)
     pop, push = heapq.heappop, heapq.heappush
     ids = [o.id for o in officers]
     certificate = [o.certificate_no for o in officers]
@@ -226,11 +228,10 @@ def assign_teams(visits: Iterable[Visit], officers: Sequence[PlanOfficer], team_
     # always eligible: the loop below then never sets one aside
     plain = not any(excluded) and len(set(certificate)) == len(certificate)
     teams = []
-    for v in visits:
+    for eid in enterprise_ids:
         if plain:
             chosen = [pop(heap)[2] for _ in range(team_size)]
         else:
-            eid = v.enterprise.id
             chosen = []
             certificates: set[str] = set()
             aside = []

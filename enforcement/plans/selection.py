@@ -43,12 +43,11 @@ class Visit:
     kind: str  # key | campaign | random
     reason: str
     covered: bool = True
-    month: int = 0
 
 
 @dataclass(frozen=True, slots=True)
 class Selection:
-    visits: list[Visit]  # key (A then B), campaign, random (in draw order)
+    visits: list[Visit]  # key (A then B), campaign, random (by id; drawn_ids: draw order)
     pool_ids: tuple[int, ...]
     drawn_ids: tuple[int, ...]
     allocation: dict
@@ -144,7 +143,7 @@ def select(inputs: Checked, rules: PlanRules, possible: int) -> Selection:
     why = {code: random_reason(inputs.seed, r.code, r.random_weight)
            for code, r in rules.classes.items()}
     random_visits = []
-    for eid in drawn:
+    for eid in sorted(drawn):  # by id, as the other visits: the enterprises in memory order
         e = by_id[eid]
         random_visits.append(Visit(e, "random", why[e.risk_class]))
 

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from dataclasses import asdict
 from typing import Any
 
+import numpy as np
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
@@ -105,6 +106,7 @@ def _needs_cache():
             found = cache[key] = matching.needs_for(features)
         return found
 
+    needs.reads = flags  # the engine groups enterprises by these (and the sector) alone
     return needs
 
 
@@ -133,28 +135,39 @@ def _no_collector_passes():
 def _store_tasks(plan_id: int, tasks) -> None:
     """Insert the tasks, numbered in order, with one executemany of the INSERT that Core
     compiles for the database (a province: 200,000 rows, passed straight to the driver).
-    A team is a list of ids, written as json.dumps writes it; the expert needs repeat (a few
-    hundred combinations): each distinct list is serialised once."""
+
+    The rows go in by enterprise id (``seq`` keeps the plan's order): the enterprise index and
+    the foreign-key lookups then move forward through their B-trees instead of jumping about
+    (on SQLite a province's insert takes about a third less time). The rows are built column by
+    column: a team is written as json.dumps writes a list of ids (``str`` of the list), and the
+    expert needs, a few hundred distinct lists, are serialised once each."""
     if not tasks:
         return
-    needs = {need: json.dumps(list(need)) for need in {t.expert_needs for t in tasks}}
     # a task is a named tuple (enterprise_id, month, kind, reason, officer_ids, expert_needs,
-    # covered): unpacked, not read field by field
-    rows = [(plan_id, i, enterprise_id, month, kind, reason,
-             "[" + ", ".join(map(str, team)) + "]", needs[need], covered, "planned")
-            for i, (enterprise_id, month, kind, reason, team, need, covered)
-            in enumerate(tasks, start=1)]
+    # covered)
+    ids, months, kinds, reasons, teams, needs, covered = zip(*tasks, strict=True)
+    order = np.argsort(np.array(ids, dtype=np.int64), kind="stable")
+    by_enterprise = order.tolist()
+    needs_json = {need: json.dumps(list(need)) for need in set(needs)}
+
+    def column(values) -> list:
+        return list(map(values.__getitem__, by_enterprise))
+
+    count = len(tasks)
+    values = {"plan_id": [plan_id] * count, "seq": (order + 1).tolist(),
+              "enterprise_id": column(ids), "month": column(months), "kind": column(kinds),
+              "reason": column(reasons),
+              "officer_ids": list(map(str, map(list, column(teams)))),
+              "expert_needs": list(map(needs_json.__getitem__, column(needs))),
+              "covered": column(covered), "state": ["planned"] * count}
     connection = db.session.connection()
     insert = sa.insert(_TASK_ROWS).compile(dialect=connection.dialect,
                                            column_keys=list(_TASK_COLUMNS))
-    if insert.positional:
-        order = [_TASK_COLUMNS.index(name) for name in insert.positiontup]
-        if order != list(range(len(_TASK_COLUMNS))):
-            rows = [tuple(row[j] for j in order) for row in rows]
-        connection.exec_driver_sql(insert.string, rows)
-    else:
-        connection.exec_driver_sql(insert.string, [dict(zip(_TASK_COLUMNS, row, strict=True))
-                                                   for row in rows])
+    names = insert.positiontup if insert.positional else _TASK_COLUMNS
+    rows = list(zip(*(values[name] for name in names), strict=True))
+    if not insert.positional:
+        rows = [dict(zip(names, row, strict=True)) for row in rows]
+    connection.exec_driver_sql(insert.string, rows)
 
 
 def create_plan(params: dict[str, Any], user_id: int | None, progress=None) -> Plan:
