@@ -6,8 +6,10 @@ from __future__ import annotations
 import gc
 import json
 import secrets
+import sqlite3
 from contextlib import contextmanager
 from dataclasses import asdict
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -115,6 +117,7 @@ _TASK_COLUMNS = ("plan_id", "seq", "enterprise_id", "month", "kind", "reason", "
 # plan_tasks without column types: the rows carry the JSON columns already serialised (as the
 # JSON type would: json.dumps), so nothing is converted value by value
 _TASK_ROWS = sa.table("plan_tasks", *(sa.column(name) for name in _TASK_COLUMNS))
+_ROWS_PER_INSERT = 300  # SQLite: 3,000 parameters per statement (its default limit: 32,766)
 
 
 @contextmanager
@@ -133,8 +136,7 @@ def _no_collector_passes():
 
 
 def _store_tasks(plan_id: int, tasks) -> None:
-    """Insert the tasks, numbered in order, with one executemany of the INSERT that Core
-    compiles for the database (a province: 200,000 rows, passed straight to the driver).
+    """Insert the tasks, numbered in order (a province: ~220,000 rows).
 
     The rows go in by enterprise id (``seq`` keeps the plan's order): the enterprise index and
     the foreign-key lookups then move forward through their B-trees instead of jumping about
@@ -160,14 +162,40 @@ def _store_tasks(plan_id: int, tasks) -> None:
               "officer_ids": list(map(str, map(list, column(teams)))),
               "expert_needs": list(map(needs_json.__getitem__, column(needs))),
               "covered": column(covered), "state": ["planned"] * count}
-    connection = db.session.connection()
-    insert = sa.insert(_TASK_ROWS).compile(dialect=connection.dialect,
+    _insert_rows(db.session.connection(), values)
+
+
+def _insert_rows(connection: sa.Connection, values: dict[str, list]) -> None:
+    """INSERT the plan_tasks rows given by column. On SQLite, several hundred rows per
+    statement (``INSERT … VALUES (…), (…), …``, as many as its parameter limit allows): one
+    statement per row would repeat the statement's set-up — the foreign-key cursors among it —
+    for each of ~200,000 rows. Other databases: the driver's executemany (psycopg batches it)."""
+    single = sa.insert(_TASK_ROWS).compile(dialect=connection.dialect,
                                            column_keys=list(_TASK_COLUMNS))
-    names = insert.positiontup if insert.positional else _TASK_COLUMNS
-    rows = list(zip(*(values[name] for name in names), strict=True))
-    if not insert.positional:
-        rows = [dict(zip(names, row, strict=True)) for row in rows]
-    connection.exec_driver_sql(insert.string, rows)
+    if connection.dialect.name != "sqlite":
+        names = single.positiontup if single.positional else _TASK_COLUMNS
+        rows = list(zip(*(values[name] for name in names), strict=True))
+        if not single.positional:
+            rows = [dict(zip(names, row, strict=True)) for row in rows]
+        connection.exec_driver_sql(single.string, rows)
+        return
+    names = single.positiontup
+    width = len(names)
+    limit = connection.connection.dbapi_connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    per_statement = max(1, min(_ROWS_PER_INSERT, limit // width))
+    head, one = single.string.split(" VALUES ")
+
+    def statement(rows: int) -> str:
+        return f"{head} VALUES {', '.join([one] * rows)}"
+
+    flat = list(chain.from_iterable(zip(*(values[name] for name in names), strict=True)))
+    step = per_statement * width
+    whole = len(flat) // step * step
+    if whole:
+        connection.exec_driver_sql(statement(per_statement),
+                                   [tuple(flat[k:k + step]) for k in range(0, whole, step)])
+    if whole < len(flat):
+        connection.exec_driver_sql(statement((len(flat) - whole) // width), tuple(flat[whole:]))
 
 
 def create_plan(params: dict[str, Any], user_id: int | None, progress=None) -> Plan:

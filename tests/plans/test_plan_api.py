@@ -272,3 +272,34 @@ def test_the_draw_lists_enter_the_audit_trail_as_digests(client, leader, county)
     assert old is None and new == digest(stored.random_pool_ids)
     assert new["items"] == len(stored.random_pool_ids)
     assert event.changes["seed"] == [None, 20260101]   # other columns as before
+
+
+@pytest.mark.parametrize("per_statement", [4, 300])
+def test_stored_tasks_are_the_computed_ones_in_plan_order(client, leader, county, monkeypatch,
+                                                          per_statement):
+    """The tasks go in by enterprise id, several rows per INSERT on SQLite (here 11 rows: two
+    full statements and a rest of three, or one statement): read back by seq they are the
+    computed tasks, the teams and needs as JSON lists."""
+    import sqlalchemy as sa
+
+    from enforcement.plans import service
+    from enforcement.plans.engine import PlanTask
+    from enforcement.plans.models import PlanTask as TaskRow
+
+    plan_id = _create(client, leader).get_json()["id"]
+    officers, enterprises = county
+    ids = [e.id for e in enterprises]
+    tasks = [PlanTask(ids[(7 * i) % len(ids)], 1 + i % 12, ("key", "random", "campaign")[i % 3],
+                      f"理由{i}", tuple(o.id for o in officers[:2 + i % 3]),
+                      ("危险化学品", "粉尘防爆")[:i % 3], i % 4 != 0) for i in range(11)]
+    monkeypatch.setattr(service, "_ROWS_PER_INSERT", per_statement)
+    db.session.execute(sa.delete(TaskRow).where(TaskRow.plan_id == plan_id))
+    service._store_tasks(plan_id, tasks)
+    db.session.commit()
+    db.session.expire_all()
+    rows = db.session.scalars(sa.select(TaskRow).where(TaskRow.plan_id == plan_id)
+                              .order_by(TaskRow.seq)).all()
+    assert [(r.seq, r.enterprise_id, r.month, r.kind, r.reason, r.officer_ids, r.expert_needs,
+             r.covered, r.state) for r in rows] == [
+        (seq, t.enterprise_id, t.month, t.kind, t.reason, list(t.officer_ids),
+         list(t.expert_needs), t.covered, "planned") for seq, t in enumerate(tasks, start=1)]
