@@ -376,8 +376,10 @@ def _check_eligibility(errors: _Errors, officers: tuple[PlanOfficer, ...],
     for o in officers:
         for eid in o.excluded_enterprise_ids:
             excluded_by.setdefault(eid, []).append(o.certificate_no)
-    names = {e.id: e.name for e in enterprises}
-    for eid in sorted(excluded_by.keys() & names.keys()):
+    if not excluded_by:
+        return
+    names = {e.id: e.name for e in enterprises if e.id in excluded_by}
+    for eid in sorted(names):
         counts: dict[str, int] = {}
         for cert in excluded_by[eid]:
             counts[cert] = counts.get(cert, 0) + 1
