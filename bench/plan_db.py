@@ -14,6 +14,8 @@ import tracemalloc
 
 from _app import make_app
 
+RUNS = 5
+
 
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
@@ -45,7 +47,7 @@ def main() -> None:
         db.session.commit()
         setup = time.perf_counter() - t0
         loads, totals = [], []
-        for run in range(3):
+        for run in range(RUNS):
             t0 = time.perf_counter()
             service._officers(None)
             service._enterprises()
@@ -64,7 +66,7 @@ def main() -> None:
         tasks = sum(plan.summary[k] for k in ("key", "random", "campaign"))
     load, total = statistics.median(loads), statistics.median(totals)
     print(f"annual plan from the database: {count:,} enterprises, {officers:,} officers "
-          f"(setup {setup:.0f} s, not a target), 3 runs, median")
+          f"(setup {setup:.0f} s, not a target), {RUNS} runs, median")
     print(f"  load enterprises + officers       {load:6.2f} s")
     print(f"  create_plan (load, compute, store {tasks:,} tasks) {total:6.2f} s = "
           f"{total / load:.2f}× the load; peak traced memory {peak / 2**20:.0f} MiB")
