@@ -255,11 +255,13 @@ def generate_plan(inputs: PlanInputs, *, rules: PlanRules | None = None,
     def planned(column) -> list:
         return list(map(column.__getitem__, order))
 
-    ids = planned(ids)
-    teams, load = _schedule.assign_teams(ids, checked.officers, rules.team_size, checked.seed)
+    task_ids = planned(ids)
+    teams, load = _schedule.assign_teams(task_ids, checked.officers, rules.team_size,
+                                         checked.seed)
+    reasons, covered = list(map(_REASON, visits)), list(map(_COVERED, visits))
     tasks = tuple(map(tuple.__new__, repeat(PlanTask), zip(
-        ids, planned(visit_months), planned(kinds), planned(list(map(_REASON, visits))), teams,
-        map(needs.__getitem__, ids), planned(list(map(_COVERED, visits))), strict=True)))
+        task_ids, planned(visit_months), planned(kinds), planned(reasons), teams,
+        map(needs.__getitem__, task_ids), planned(covered), strict=True)))
 
     return Plan(
         year=checked.year, seed=checked.seed, ruleset=rules.ruleset,

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from functools import cache
 from itertools import chain, combinations
-from operator import add, attrgetter, itemgetter
+from operator import add, itemgetter
 
 import numpy as np
 
@@ -34,7 +34,6 @@ from enforcement.core import workdays
 from enforcement.plans.inputs import AvoidRule, PlanOfficer, PlanRules
 
 _DAY = timedelta(days=1)
-_ENTERPRISE_ID = attrgetter("enterprise.id")
 
 
 def _is_workday(d: date, cal: workdays.LegalCalendar) -> bool:
