@@ -35,6 +35,6 @@ def test_rounds_give_the_heap_teams(officers, team_size, seed):
     staff = [PlanOfficer(id=i, certificate_no=f"C{k}", excluded_enterprise_ids=frozenset())
              for k, i in enumerate(ids)]
     for count in (0, 1, officers // team_size, 3 * officers + 1, 257):
-        visits = [rng.randrange(50) for _ in range(count)]
-        assert schedule.assign_teams(visits, staff, team_size, seed) == heap_teams(
+        enterprise_ids = [rng.randrange(50) for _ in range(count)]
+        assert schedule.assign_teams(enterprise_ids, staff, team_size, seed) == heap_teams(
             count, staff, team_size, seed)
