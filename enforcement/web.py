@@ -27,6 +27,7 @@ from enforcement.core import clock
 from enforcement.core.api import http_title
 from enforcement.core.database import configure_engine
 from enforcement.core.errors import DomainError, domain_problem, is_api_request, problem
+from enforcement.core.headers import security_headers
 from enforcement.core.permissions import AUTHENTICATED, PUBLIC, declared_permission
 from enforcement.extensions import api, babel, csrf, db, limiter, login_manager, migrate
 
@@ -215,24 +216,6 @@ def finish_transaction(response):
         db.session.commit()
     else:
         db.session.rollback()
-    return response
-
-
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-       "img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; media-src 'self' blob:; "
-       "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
-
-
-def security_headers(response):
-    headers = response.headers
-    headers.setdefault("Content-Security-Policy", CSP)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=(self)")
-    if current_user and getattr(current_user, "is_authenticated", False) \
-            and response.mimetype == "text/html":
-        headers.setdefault("Cache-Control", "no-store")
     return response
 
 

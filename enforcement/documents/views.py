@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from enforcement.core.errors import DomainError
 from enforcement.core.forms import download, error_messages, safe_next
+from enforcement.core.headers import content_security_policy
 from enforcement.core.permissions import P, public, require
 from enforcement.documents import kinds, service
 from enforcement.extensions import db, limiter
@@ -89,13 +90,10 @@ def detail(document_id: int):
 @require(P.DOCUMENTS_READ)
 def preview(document_id: int):
     document = service.get_document(document_id)
-    from enforcement.web import CSP
-
     response = Response(service.html(document, base_url=request.script_root + "/"),
                         mimetype="text/html")
     # shown in a frame of the document page (same origin only); no scripts in documents
-    response.headers["Content-Security-Policy"] = CSP.replace("frame-ancestors 'none'",
-                                                              "frame-ancestors 'self'")
+    response.headers["Content-Security-Policy"] = content_security_policy(frame_ancestors="'self'")
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
     return response
 

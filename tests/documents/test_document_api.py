@@ -238,3 +238,20 @@ def test_an_oversized_upload_is_refused_without_reading_it_all(client, monkeypat
     r = client.post("/api/v1/verify", data={"file": (io.BytesIO(b"%PDF-1.7" + b"x" * 40), "a.pdf")},
                     content_type="multipart/form-data")
     assert r.status_code == 422 and "file" in r.get_json()["errors"]
+
+
+def test_the_preview_may_be_framed_by_the_app_only(client, people, decided_case, login):
+    """The document page shows the preview in a frame: its policy lets the app's own pages frame
+    it, no one else, and still allows no script; every other page refuses all frames."""
+    users, tokens = people
+    doc = client.post("/api/v1/documents", headers=bearer(tokens["officer"]),
+                      json={"kind": "penalty_decision", "case_id": decided_case.id}).get_json()
+    login(users["officer"])
+    preview = client.get(f"/documents/{doc['id']}/preview")
+    assert preview.status_code == 200 and preview.mimetype == "text/html"
+    policy = preview.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'self'" in policy and "script-src 'self'" in policy
+    assert preview.headers["X-Frame-Options"] == "SAMEORIGIN"
+    page = client.get(f"/documents/{doc['id']}")
+    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+    assert page.headers["X-Frame-Options"] == "DENY"
