@@ -7,7 +7,8 @@
   ``static/css/documents.css`` and are embedded in every PDF, so the output is the same on any
   machine. The URL fetcher refuses everything except the app's own static files and ``data:``.
 - A warm render is kept fast by one process-wide WeasyPrint ``FontConfiguration`` (the fonts are
-  registered with Fontconfig once), an in-memory cache of static files and an image cache.
+  registered with Fontconfig once), an in-memory cache of static files and an image cache
+  (emptied when it passes ``IMAGE_CACHE_ENTRIES``: a ``data:`` image is new with each document).
   Renders in one process are serialised by a lock: WeasyPrint's font objects are not meant to be
   shared between threads, and the work is CPU-bound under the GIL anyway (batches use processes).
 
@@ -507,6 +508,7 @@ def _stylesheet():
 
 
 _RENDER_LOCK = threading.Lock()
+IMAGE_CACHE_ENTRIES = 256  # decoded images (and their streams) kept between renders
 
 
 def render_pdf(html: str, *, pdfa: bool = False) -> bytes:
@@ -519,6 +521,8 @@ def render_pdf(html: str, *, pdfa: bool = False) -> bytes:
     with _RENDER_LOCK:
         font_config = _font_config()
         stylesheet = _stylesheet()
+        if len(_state["image_cache"]) > IMAGE_CACHE_ENTRIES:
+            _state["image_cache"].clear()  # the static images are decoded again, once
         document = weasyprint.HTML(string=html, base_url=BASE_URL,
                                    url_fetcher=_state["fetcher"])
         return document.write_pdf(

@@ -469,6 +469,28 @@ def test_refused_resources_do_not_stop_the_render(artifacts, caplog):
     assert any("/etc/passwd" in message for message in refused), refused
 
 
+def test_the_image_cache_stays_bounded(monkeypatch):
+    """Each document's data: image is a new cache entry: the cache is emptied once it passes
+    its bound, instead of growing with every document a long-lived process renders."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    monkeypatch.setattr(render, "IMAGE_CACHE_ENTRIES", 4)
+    render.render_pdf("<p>预热</p>")
+    cache = render._state["image_cache"]
+    sizes = []
+    for shade in range(12):
+        png = io.BytesIO()
+        Image.new("RGB", (2, 2), (shade * 20, 0, 0)).save(png, "PNG")
+        uri = "data:image/png;base64," + base64.b64encode(png.getvalue()).decode()
+        pdf = render.render_pdf(f'<p>印章</p><img src="{uri}" alt="" style="width:1cm">')
+        assert pdf.startswith(b"%PDF")
+        sizes.append(len(cache))
+    assert max(sizes) <= 4 + 3 and min(sizes[4:]) < max(sizes), sizes
+
+
 # ------------------------------------------------------------------------- filters --
 
 @pytest.mark.parametrize(("amount", "words"), [
