@@ -439,8 +439,8 @@ def _with_hearing(demo: _Demo, visits: list[Any]) -> Case:
     notified = _fwd(requested, 1)
     hearing = _fwd(notified, 7)   # the 7th working day after the notice (第六十四条、第八十五条)
     demo.act(case, "schedule_hearing", a, notified, 10, notified_on=notified,
-             hearing_on=hearing, place="汶上县应急管理局三楼听证室", chair="颜法明")
-    demo.act(case, "record_hearing", a, hearing, 16, held_on=hearing, chair="颜法明",
+             hearing_on=hearing, place="汶上县应急管理局三楼听证室", chair_id=demo.reviewer.id)
+    demo.act(case, "record_hearing", a, hearing, 16, held_on=hearing, chair_id=demo.reviewer.id,
              record="听证笔录：案件调查人员陈述了违法事实、证据和处罚建议；当事人委托代理人"
                     "提出，设备已于听证前全部整改完毕，请求减轻处罚。双方就证据进行了质证。",
              report="听证报告：当事人逾期未改正的事实清楚，证据确实充分；事后整改不属于法定"

@@ -121,6 +121,7 @@ class CaseActionSchema(Schema):
     instalments = fields.List(fields.Dict(), load_default=None)
     place = fields.String(validate=validate.Length(max=300), load_default=None)
     chair = fields.String(validate=validate.Length(max=60), load_default=None)
+    chair_id = fields.Integer(validate=validate.Range(min=1), load_default=None)
     record = fields.String(validate=validate.Length(max=50000), load_default=None)
     report = fields.String(validate=validate.Length(max=20000), load_default=None)
     absent = fields.Boolean(load_default=None)

@@ -595,6 +595,45 @@ def _g_hearing_day_reached(ctx: Ctx) -> GuardResult:
     return None
 
 
+@_needs("chair_id", "chair")
+def _g_hearing_chair_independent(ctx: Ctx) -> GuardResult:
+    """听证由行政机关指定的非本案调查人员主持 (行政处罚法 第六十四条第（四）项): a chair chosen
+    from the bureau's users is active and not on the case's team; a chair given by name only
+    is not the name of one of the case's officers."""
+    message = _("听证主持人应由非本案调查人员担任（行政处罚法第六十四条第（四）项）")
+    chair_id = ctx.data.get("chair_id")
+    if chair_id is None:
+        name = (ctx.data.get("chair") or "").strip()
+        if name and name in user_names(ctx.case.officer_ids).values():
+            return "chair", message
+        return None
+    chair = db.session.get(User, chair_id)
+    if chair is None or not chair.active:
+        return "chair_id", _("听证主持人须为本局在岗人员")
+    if chair_id in ctx.case.officer_ids:
+        return "chair_id", message
+    return None
+
+
+def hearing_chairs(case: Case) -> list[User]:
+    """Who may chair the case's hearing: active officers, legal reviewers and leaders who are
+    not on the case's team (行政处罚法 第六十四条第（四）项)."""
+    from enforcement.auth.models import UserRole
+
+    return list(db.session.scalars(
+        sa.select(User).where(
+            User.active.is_(True), User.id.not_in(case.officer_ids or [0]),
+            User.id.in_(sa.select(UserRole.user_id).where(
+                UserRole.role.in_(("officer", "reviewer", "leader")))))
+        .order_by(User.display_name)))
+
+
+def _name_the_chair(ctx: Ctx) -> None:
+    """A chair chosen by id is recorded with the name, as the hearing documents print it."""
+    if ctx.data.get("chair_id") is not None:
+        ctx.data["chair"] = db.session.get(User, ctx.data["chair_id"]).display_name
+
+
 def party_heard(case: Case, on: date) -> list[str]:
     """Why the party's statement and hearing are not yet settled on ``on`` (empty: settled).
     行政处罚法 第四十四、四十五、六十二、六十四条."""
@@ -763,6 +802,7 @@ GUARDS: dict[str, Callable[[Ctx], GuardResult]] = {
     "hearing_request_in_time": _g_hearing_request_in_time,
     "hearing_notice_ahead": _g_hearing_notice_ahead,
     "hearing_day_reached": _g_hearing_day_reached, "party_heard": _g_party_heard,
+    "hearing_chair_independent": _g_hearing_chair_independent,
     "review_done": _g_review_done, "discussion_done": _g_discussion_done,
     "within_decision_time": _g_within_decision_time,
     "reviewer_qualified": _g_reviewer_qualified, "fine_due": _g_fine_due,
@@ -1033,10 +1073,12 @@ def _e_record_request(ctx: Ctx) -> None:
 def _e_record_schedule(ctx: Ctx) -> None:
     _set_date(ctx.case, "hearing_notified_on", ctx.on)
     _set_date(ctx.case, "hearing_on", ctx.data["hearing_on"])
+    _name_the_chair(ctx)
 
 
 def _e_record_hearing(ctx: Ctx) -> None:
     _set_date(ctx.case, "hearing_held_on", ctx.on)
+    _name_the_chair(ctx)
 
 
 def _review_points(raw: Any, required: bool) -> dict[str, Any]:

@@ -187,6 +187,7 @@ def detail(case_id: int, errors: dict | None = None, open_action: str | None = N
         catalogue=violations.catalogue(), errors=errors or {}, open_action=open_action,
         form=request.form if errors else {}, today=clock.today(),
         team=service.officer_choices(), in_team=service.in_team(case, current_user),
+        chairs=service.hearing_chairs(case),
         active="cases", **_labels()), status
 
 

@@ -576,3 +576,47 @@ def test_service_by_announcement_meets_the_service_deadline(client, people, open
     # served on 1 January 2027 (a holiday): 15 days → 16 January, a Saturday → Monday 18 January
     assert case.get()["dates"]["decision_served_on"] == "2027-01-01"
     assert kinds["payment"]["due_on"] == "2027-01-18"
+
+
+def test_the_hearing_is_chaired_by_someone_outside_the_case(client, people, open_case, login):
+    """行政处罚法 第六十四条第（四）项: 听证由非本案调查人员主持 — the API and the page."""
+    users, tokens = people
+    case = open_case()
+    case.ok("officer", "submit_filing")
+    case.ok("leader", "approve_filing")
+    case.evidence()
+    circumstances = ["not_corrected"]
+    fine = client.post("/api/v1/discretion/suggestions", headers=bearer(tokens["officer"]), json={
+        "violation_code": "SCL99-2", "party_kind": "unit",
+        "circumstances": circumstances}).get_json()["suggested"]
+    case.ok("officer", "conclude_investigation", proposed_penalty={"items": [
+        {"violation_code": "SCL99-2", "fine": fine, "circumstances": circumstances}]})
+    assert case.ok("leader", "approve_proposal")["hearing_right"] is True
+    case.ok("officer", "serve_notice", served_on="2026-11-02")
+    set_day(date(2026, 11, 4))
+    case.ok("officer", "request_hearing", requested_on="2026-11-04")
+    set_day(date(2026, 11, 5))
+    when = {"notified_on": "2026-11-05", "hearing_on": "2026-11-16"}
+
+    investigator = case.act("officer", "schedule_hearing", chair_id=users["officer2"].id, **when)
+    assert investigator.status_code == 422
+    assert "非本案调查人员" in investigator.get_json()["errors"]["chair_id"][0]
+    by_name = case.act("officer", "schedule_hearing", chair=users["officer"].display_name, **when)
+    assert by_name.status_code == 422 and "chair" in by_name.get_json()["errors"]
+    nobody = case.act("officer", "schedule_hearing", chair_id=10**6, **when)
+    assert nobody.status_code == 422 and "chair_id" in nobody.get_json()["errors"]
+    assert case.get()["state"] == "hearing_requested"
+
+    body = case.ok("officer", "schedule_hearing", chair_id=users["reviewer"].id, **when)
+    assert body["state"] == "hearing_scheduled"
+    assert body["timeline"][-1]["payload"]["chair"] == users["reviewer"].display_name
+
+    # the page offers as chairs the bureau's people outside the case's team
+    login(users["officer"])
+    html = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    form = html[html.index('data-testid="form-record_hearing"'):]
+    form = form[:form.index("</form>")]
+    assert f'<option value="{users["reviewer"].id}"' in form
+    assert f'<option value="{users["leader"].id}"' in form
+    assert f'<option value="{users["officer2"].id}"' not in form
+    assert 'name="chair"' not in form
