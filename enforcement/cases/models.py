@@ -65,6 +65,9 @@ class Case(Audited, TimestampMixin, VersionMixin, db.Model):
     fine: Mapped[Decimal | None] = mapped_column(MONEY)          # decided fine (合并罚款)
     paid: Mapped[Decimal] = mapped_column(MONEY, nullable=False, default=Decimal("0"))
     payments: Mapped[list] = mapped_column(sa.JSON, nullable=False, default=list)
+    # 行政复议 / 行政诉讼 of the decision: [{"kind", "from", "to" (None while under way),
+    #  "agency", "note"}] — the surcharge does not run meanwhile (行政处罚法 第七十三条第三款)
+    appeals: Mapped[list] = mapped_column(sa.JSON, nullable=False, default=list)
     hearing_right: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
     flags: Mapped[list] = mapped_column(sa.JSON, nullable=False, default=list)  # complex, …
     outcome: Mapped[dict] = mapped_column(sa.JSON, nullable=False, default=dict)  # side exits

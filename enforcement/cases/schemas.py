@@ -102,6 +102,10 @@ class CaseActionSchema(Schema):
     applied_on = fields.Date(load_default=None)
     closed_on = fields.Date(load_default=None)
     transferred_on = fields.Date(load_default=None)
+    appealed_on = fields.Date(load_default=None)
+    ended_on = fields.Date(load_default=None)
+    appeal_kind = fields.String(validate=validate.OneOf(("reconsideration", "litigation")),
+                                load_default=None)
     # contents
     opinion = _text
     reason = _text
@@ -206,6 +210,9 @@ class CaseSchema(Schema):
     legal_review_reasons = fields.List(fields.String())
     discussion_reasons = fields.List(fields.String())
     decision_extensions = fields.List(fields.Dict())
+    # the party's 行政复议 / 行政诉讼: {"kind", "from", "to" (null while under way), "agency",
+    # "note", "outcome"}
+    appeals = fields.List(fields.Dict())
     outcome = fields.Dict()
     allowed_actions = fields.List(fields.String())
     blocked_actions = fields.List(fields.Dict())

@@ -255,7 +255,21 @@ def surcharge(case: Case, on: date | None = None) -> Decimal:
     principal_paid = fine_paid_on(case)
     if principal_paid is not None and principal_paid < on:
         on = principal_paid   # the surcharge runs on the unpaid fine only
-    return dl.surcharge(case.fine, due.due_on, on)
+    return dl.surcharge(case.fine, due.due_on, on, appeal_windows(case))
+
+
+APPEAL_KINDS = {"reconsideration": N_("行政复议"), "litigation": N_("行政诉讼")}
+
+
+def appeal_windows(case: Case) -> list[tuple[date, date]]:
+    """The 行政复议 / 行政诉讼 periods (first and last day; one still under way runs on): the
+    surcharge is not counted in them (行政处罚法 第七十三条第三款)."""
+    return [(date.fromisoformat(a["from"]), date.fromisoformat(a["to"]) if a.get("to")
+             else date.max) for a in case.appeals]
+
+
+def appeal_under_way(case: Case) -> dict[str, Any] | None:
+    return next((a for a in case.appeals if not a.get("to")), None)
 
 
 def fine_paid_on(case: Case) -> date | None:
@@ -717,6 +731,18 @@ def _g_payment_overdue(ctx: Ctx) -> GuardResult:
     return None
 
 
+def _g_no_appeal_under_way(ctx: Ctx) -> GuardResult:
+    under_way = appeal_under_way(ctx.case)
+    if under_way:
+        return None, _("当事人的%(k)s尚未终结（%(d)s 起）", k=_(APPEAL_KINDS[under_way["kind"]]),
+                       d=under_way["from"])
+    return None
+
+
+def _g_appeal_under_way(ctx: Ctx) -> GuardResult:
+    return None if appeal_under_way(ctx.case) else (None, _("没有正在进行的行政复议或行政诉讼"))
+
+
 @_needs("applied_on")
 def _g_enforcement_window(ctx: Ctx) -> GuardResult:
     demand = _date(ctx.case, "demand_served_on")
@@ -807,6 +833,7 @@ GUARDS: dict[str, Callable[[Ctx], GuardResult]] = {
     "within_decision_time": _g_within_decision_time,
     "reviewer_qualified": _g_reviewer_qualified, "fine_due": _g_fine_due,
     "payment_overdue": _g_payment_overdue, "enforcement_window": _g_enforcement_window,
+    "no_appeal_under_way": _g_no_appeal_under_way, "appeal_under_way": _g_appeal_under_way,
     "executed": _g_executed, "no_penalty_ground": _g_no_penalty_ground, "filed": _g_filed,
     "reviewer_independent": _g_reviewer_independent,
     "decision_time_running": _g_decision_time_running,
@@ -1310,6 +1337,28 @@ def _e_record_demand(ctx: Ctx) -> None:
     _set_date(ctx.case, "demand_served_on", ctx.on)
 
 
+def _e_open_appeal(ctx: Ctx) -> None:
+    ended = [a["to"] for a in ctx.case.appeals if a.get("to")]
+    if ended and ctx.on.isoformat() < max(ended):
+        raise ValidationFailed(_("日期有误"), errors={"appealed_on": [
+            _("日期不能早于上一次复议或诉讼终结的日期 %(d)s。", d=max(ended))]})
+    ctx.case.appeals = [*ctx.case.appeals, {
+        "kind": ctx.data["appeal_kind"], "from": ctx.on.isoformat(), "to": None,
+        "agency": (ctx.data.get("agency") or "").strip(),
+        "note": (ctx.data.get("note") or "").strip()}]
+
+
+def _e_close_appeal(ctx: Ctx) -> None:
+    appeals = [dict(a) for a in ctx.case.appeals]
+    under_way = next(a for a in appeals if not a.get("to"))
+    if ctx.on.isoformat() < under_way["from"]:
+        raise ValidationFailed(_("日期有误"), errors={"ended_on": [
+            _("日期不能早于申请复议或起诉的日期 %(d)s。", d=under_way["from"])]})
+    under_way["to"] = ctx.on.isoformat()
+    under_way["outcome"] = (ctx.data.get("note") or "").strip()
+    ctx.case.appeals = appeals
+
+
 def _e_record_enforcement(ctx: Ctx) -> None:
     _set_date(ctx.case, "court_applied_on", ctx.on)
 
@@ -1376,6 +1425,7 @@ EFFECTS: dict[str, Callable[[Ctx], None]] = {
     "record_service": _e_record_service, "record_payment": _e_record_payment,
     "record_deferral": _e_record_deferral, "record_demand": _e_record_demand,
     "record_enforcement": _e_record_enforcement, "record_closing": _e_record_closing,
+    "open_appeal": _e_open_appeal, "close_appeal": _e_close_appeal,
     "record_archive": _e_record_archive, "reopen": _e_reopen,
     "record_extension": _e_record_extension,
 }
@@ -1517,6 +1567,7 @@ NOT_BEFORE: dict[str, tuple[tuple[str, str], ...]] = {
                ("discussed_on", N_("集体讨论日期"))),
     "serve_decision": (("decided_on", N_("决定日期")),),
     "serve_demand": (("decision_served_on", N_("决定书送达日期")),),
+    "record_appeal": (("decision_served_on", N_("决定书送达日期")),),
     "approve_closing": (("decided_on", N_("决定日期")),),
     "no_penalty": (("discovered_on", N_("发现日期")),),
     "transfer": (("discovered_on", N_("发现日期")),),
@@ -1780,6 +1831,7 @@ def case_view(case: Case, user, *, full: bool = True, today: date | None = None
         "fine": case.fine, "paid": case.paid, "owed": amount_owed(case, today),
         "surcharge": surcharge(case, today), "hearing_right": case.hearing_right,
         "flags": case.flags, "decision_extensions": case.decision_extensions,
+        "appeals": case.appeals,
         "outcome": case.outcome, "created_at": case.created_at,
         "updated_at": case.updated_at,
     }

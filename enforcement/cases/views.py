@@ -40,6 +40,7 @@ def _labels() -> dict[str, Any]:
             "evidence_kinds": service.EVIDENCE_LABELS, "other_penalties": service.OTHER_PENALTIES,
             "flags": service.CASE_FLAGS, "points": service.REVIEW_POINTS,
             "grounds": service.NO_PENALTY_GROUNDS, "methods": service.SERVICE_METHODS,
+            "appeal_kinds": service.APPEAL_KINDS,
             "circumstances": discretion.CIRCUMSTANCES, "states": STATES}
 
 

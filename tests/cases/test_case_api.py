@@ -620,3 +620,47 @@ def test_the_hearing_is_chaired_by_someone_outside_the_case(client, people, open
     assert f'<option value="{users["leader"].id}"' in form
     assert f'<option value="{users["officer2"].id}"' not in form
     assert 'name="chair"' not in form
+
+
+def test_no_surcharge_is_counted_while_the_decision_is_appealed(client, people, open_case, login):
+    """行政处罚法 第七十三条第三款: 加处罚款的数额在行政复议或者行政诉讼期间不予计算."""
+    from datetime import timedelta
+
+    case = open_case()
+    case.to_decision([("SCL99-5", "10000")])
+    case.ok("officer", "serve_decision", served_on="2026-11-02", method="direct")
+    due = date.fromisoformat(case.deadline("payment")["due_on"])
+
+    def day(n):
+        return (due + timedelta(days=n)).isoformat()
+
+    assert case.act("officer", "record_appeal_end").status_code == 409   # nothing under way
+    early = case.act("officer", "record_appeal", appeal_kind="reconsideration",
+                     appealed_on="2026-11-01")
+    assert early.status_code == 422 and "appealed_on" in early.get_json()["errors"]
+    assert case.act("officer", "record_appeal", appeal_kind="appeal").status_code == 422
+
+    set_day(due + timedelta(days=10))
+    assert case.get()["surcharge"] == "3000.00"          # 10 days × 3 % × 10,000
+    case.ok("officer", "record_appeal", appeal_kind="reconsideration", appealed_on=day(4),
+            agency="汶上县人民政府", note="请求撤销处罚决定")
+    assert case.get()["surcharge"] == "900.00"           # days 1–3 only, while under way
+    again = case.act("officer", "record_appeal", appeal_kind="litigation")
+    assert again.status_code == 409 and "行政复议" in again.get_json()["detail"]
+    refused = case.act("leader", "apply_enforcement")
+    assert refused.status_code == 409 and "尚未终结" in refused.get_json()["detail"]
+    backwards = case.act("officer", "record_appeal_end", ended_on=day(3))
+    assert backwards.status_code == 422 and "ended_on" in backwards.get_json()["errors"]
+
+    body = case.ok("officer", "record_appeal_end", ended_on=day(8), note="维持原处罚决定")
+    assert body["appeals"] == [{"kind": "reconsideration", "from": day(4), "to": day(8),
+                                "agency": "汶上县人民政府", "note": "请求撤销处罚决定",
+                                "outcome": "维持原处罚决定"}]
+    assert body["surcharge"] == "1500.00"                # days 1–3 and 9–10
+    assert body["state"] == "executing"
+
+    users, _tokens = people
+    login(users["officer"])
+    html = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert 'data-testid="appeals"' in html and "汶上县人民政府" in html
+    assert 'data-testid="form-record_appeal"' in html and "复议机关或人民法院" in html

@@ -94,7 +94,7 @@ EXPECTED_ROLE = {
     "schedule_hearing": "officer", "record_hearing": "officer", "submit_review": "officer",
     "decide_on_spot": "officer", "serve_decision": "officer", "record_payment": "officer",
     "serve_demand": "officer", "submit_closing": "officer", "archive": "officer",
-    "convert_to_general": "officer",
+    "convert_to_general": "officer", "record_appeal": "officer", "record_appeal_end": "officer",
     # 负责人: approvals and decisions (第五十四条, 第五十七条, 第六十条)
     "approve_filing": "leader", "reject_filing": "leader", "approve_proposal": "leader",
     "return_proposal": "leader", "record_discussion": "leader", "decide": "leader",
