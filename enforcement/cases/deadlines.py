@@ -317,6 +317,8 @@ class CaseEvents:
     payment_due_override: date | None = None  # approved deferral / last instalment
     demand_served_on: date | None = None  # 催告书 served
     court_applied_on: date | None = None
+    reconsideration_on: date | None = None  # the party applied for 行政复议
+    litigation_on: date | None = None  # the party sued (行政诉讼)
     closed_on: date | None = None
     rectifications: tuple[tuple[str, date, date | None], ...] = ()  # (label, due_on, done_on)
     fine_imposed: bool = True
@@ -549,8 +551,8 @@ def compute(events: CaseEvents, today: date, calendar: LegalCalendar | None = No
         _hearing_notice(b)
     b.simple("service", "decided_on", "bureau", e.service_announced_on or e.decision_served_on)
     payment = _payment(b) if e.fine_imposed else None
-    b.simple("reconsideration", "decision_served_on", "party", None, party=True)
-    b.simple("litigation", "decision_served_on", "party", None, party=True)
+    b.simple("reconsideration", "decision_served_on", "party", e.reconsideration_on, party=True)
+    b.simple("litigation", "decision_served_on", "party", e.litigation_on, party=True)
     _court_enforcement(b, payment)
     for label, due, done in e.rectifications:
         b.add("rectification", due, RECTIFICATION_BASIS, "party",

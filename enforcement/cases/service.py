@@ -218,8 +218,15 @@ def events(case: Case) -> dl.CaseEvents:
         service_announced_on=d("service_announced_on"), paid_on=d("paid_on"),
         payment_due_override=d("payment_due_override"),
         demand_served_on=d("demand_served_on"), court_applied_on=d("court_applied_on"),
-        closed_on=case.closed_on, rectifications=tuple(rectifications),
+        reconsideration_on=_first_appeal(case, "reconsideration"),
+        litigation_on=_first_appeal(case, "litigation"), closed_on=case.closed_on,
+        rectifications=tuple(rectifications),
         fine_imposed=bool(case.fine) if case.decided_on else True)
+
+
+def _first_appeal(case: Case, kind: str) -> date | None:
+    found = [a["from"] for a in case.appeals if a["kind"] == kind]
+    return date.fromisoformat(min(found)) if found else None
 
 
 def deadlines(case: Case, today: date | None = None) -> list[dl.Deadline]:

@@ -343,12 +343,22 @@ def test_reconsideration():
     assert (d.due_on, d.status) == (D(2026, 5, 9), "open")
     d = one("reconsideration", CaseEvents(decision_served_on=D(2026, 3, 10)), D(2026, 5, 11))
     assert (d.status, d.done_on) == ("met", None)  # lapsed unused
+    # the party applied on 05-08 (in time) or on 05-11 (two days late)
+    d = one("reconsideration", CaseEvents(decision_served_on=D(2026, 3, 10),
+                                          reconsideration_on=D(2026, 5, 8)), D(2026, 5, 8))
+    assert (d.status, d.done_on) == ("met", D(2026, 5, 8))
+    d = one("reconsideration", CaseEvents(decision_served_on=D(2026, 3, 10),
+                                          reconsideration_on=D(2026, 5, 11)), D(2026, 5, 12))
+    assert (d.status, d.done_on) == ("missed", D(2026, 5, 11))
 
 
 def test_litigation():
     # Served Tue 03-10 + 6 months = Thu 09-10.
     d = one("litigation", CaseEvents(decision_served_on=D(2026, 3, 10)), D(2026, 3, 10))
     assert (d.due_on, d.basis, d.provisional) == (D(2026, 9, 10), "《行政诉讼法》第四十六条", False)
+    d = one("litigation", CaseEvents(decision_served_on=D(2026, 3, 10),
+                                     litigation_on=D(2026, 6, 1)), D(2026, 6, 2))
+    assert (d.status, d.done_on) == ("met", D(2026, 6, 1))
     # Served 04-07 + 6 months = 10-07 (国庆节) → Thu 10-08.
     assert one("litigation", CaseEvents(decision_served_on=D(2026, 4, 7)),
                D(2026, 4, 7)).due_on == D(2026, 10, 8)
