@@ -11,6 +11,7 @@ failed with its message. Jobs commit their own work explicitly.
 from __future__ import annotations
 
 import importlib
+import signal
 import traceback
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -214,5 +215,13 @@ def run_worker(app: Flask, *, burst: bool = False) -> None:
         raise RuntimeError("REDIS_URL is not set: jobs run inside the web process")
     connection = Redis.from_url(url)
     worker = SimpleWorker([Queue(QUEUE_NAME, connection=connection)], connection=connection)
-    with app.app_context():
-        worker.work(burst=burst, with_scheduler=False)
+    # the worker takes SIGINT and SIGTERM for its graceful stop and keeps them: a burst run
+    # inside another program (a command, the tests) gives them back afterwards
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with app.app_context():
+            worker.work(burst=burst, with_scheduler=False)
+    finally:
+        if burst:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)

@@ -111,3 +111,15 @@ def test_job_api_and_progress_fragment(app, client, make_user, api_token, login)
     fragment = client.get(f"/jobs/{job.id}", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "已完成" in fragment and 'data-width="100"' in fragment and "hx-trigger" not in fragment
     app.extensions.pop("jobs_backend", None)
+
+
+def test_a_burst_worker_gives_the_signals_back(app, backend):
+    """The RQ worker takes SIGINT/SIGTERM for its graceful stop; after a burst inside another
+    program they are that program's again (else any later signal would stop it mid-work)."""
+    import signal
+
+    if backend != "rq":
+        pytest.skip("only the RQ worker takes signals; the thread backend has no worker to run")
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    jobs.run_worker(app, burst=True)
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
