@@ -55,21 +55,26 @@ class Registry:
         return f"{kind.template}@{self.version}:{kind.template_sha}"
 
 
-_EXTENDS = re.compile(rb'{%-?\s*extends\s+"([^"]+)"')
+_USES = re.compile(rb'{%-?\s*(?:extends|import|from|include)\s+"([^"]+)"')
 
 
 def _sha(template: str) -> str:
-    """The template's version: a hash of it and of every template it extends."""
+    """The template's version: a hash of it and of every template it extends, imports or
+    includes (each once, in the order they are first named)."""
     digest = hashlib.sha256()
-    name: str | None = template
-    while name:
+    seen: set[str] = set()
+    pending = [template]
+    while pending:
+        name = pending.pop(0)
+        if name in seen:
+            continue
+        seen.add(name)
         path = render.TEMPLATES / name
         if not path.is_file():
             raise KindsError(f"template {name} not found in {render.TEMPLATES}")
         text = path.read_bytes()
         digest.update(text)
-        found = _EXTENDS.search(text)
-        name = found.group(1).decode() if found else None
+        pending.extend(found.decode() for found in _USES.findall(text))
     return digest.hexdigest()[:12]
 
 

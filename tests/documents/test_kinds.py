@@ -64,6 +64,26 @@ def test_a_template_using_a_missing_field_is_refused_at_load(tmp_path):
     assert "party.nickname" in str(caught.value) and "broken" in str(caught.value)
 
 
+def test_a_template_version_covers_what_it_extends_imports_and_includes(tmp_path, monkeypatch):
+    """A change to the base layout or to a shared part changes the version of every document
+    printed with it (the version is stored with each document)."""
+    for name, text in {
+            "base.html": "<main>{% block content %}{% endblock %}</main>",
+            "parts.html": "{% macro seal() %}章{% endmacro %}",
+            "footer.html": "<footer>页脚</footer>",
+            "doc.html": '{% extends "base.html" %}{% from "parts.html" import seal %}'
+                        '{% block content %}{{ seal() }}{% include "footer.html" %}{% endblock %}',
+            "other.html": "<p>无关</p>"}.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    monkeypatch.setattr(render, "TEMPLATES", tmp_path)
+    versions = [kinds._sha("doc.html")]
+    for name in ("base.html", "parts.html", "footer.html", "other.html"):
+        (tmp_path / name).write_text((tmp_path / name).read_text(encoding="utf-8") + " ",
+                                     encoding="utf-8")
+        versions.append(kinds._sha("doc.html"))
+    assert len(set(versions[:4])) == 4 and versions[4] == versions[3]
+
+
 def test_builders_give_the_fields_the_samples_promise(app, people, open_case):
     """The samples the templates are checked with have the same fields as real data."""
     case = open_case()
