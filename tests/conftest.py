@@ -237,6 +237,30 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def wait_for_job(job_id, timeout: float = 15.0, poll: float = 0.05):
+    """The job once finished, as a snapshot of its columns. Polls in a session of its own: the
+    test's session (and its objects) stay untouched, and no transaction stays open to hold
+    SQLite's write lock while the worker needs it."""
+    import time
+    from types import SimpleNamespace
+
+    from sqlalchemy.orm import Session
+
+    from enforcement.core import jobs
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with Session(db.engine) as session:
+            job = session.get(jobs.Job, job_id)
+            snapshot = SimpleNamespace(**{c.key: getattr(job, c.key)
+                                          for c in jobs.Job.__table__.columns},
+                                       finished=job.finished)
+        if snapshot.finished:
+            return snapshot
+        time.sleep(poll)
+    raise AssertionError("job did not finish")
+
+
 # -- registry factories (shared by the modules that need enterprises) --------------------------
 
 _enterprise_rng = random.Random(7)

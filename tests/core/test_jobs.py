@@ -1,32 +1,14 @@
 """Background jobs: the same behaviour in worker threads and on RQ/Redis."""
 
 import time
-from types import SimpleNamespace
 
 import pytest
-from sqlalchemy.orm import Session
 
 from enforcement.core import jobs
 from enforcement.extensions import db
-from tests.conftest import bearer
+from tests.conftest import bearer, wait_for_job
 
 pytestmark = pytest.mark.committed
-
-
-def _wait(job_id, timeout=15.0):
-    """Poll in a session of its own: the test's session (and its objects) stay untouched, and
-    no transaction stays open to hold SQLite's write lock while the worker needs it."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with Session(db.engine) as session:
-            job = session.get(jobs.Job, job_id)
-            snapshot = SimpleNamespace(**{c.key: getattr(job, c.key)
-                                          for c in jobs.Job.__table__.columns},
-                                       finished=job.finished)
-        if snapshot.finished:
-            return snapshot
-        time.sleep(0.05)
-    raise AssertionError("job did not finish")
 
 
 @pytest.fixture(params=["threads", "rq"])
@@ -52,7 +34,7 @@ def backend(request, app):
 def _run(backend, app, job_id):
     if backend == "rq":
         jobs.run_worker(app, burst=True)
-    return _wait(job_id)
+    return wait_for_job(job_id)
 
 
 def test_a_job_runs_after_commit_and_keeps_its_result(app, backend, make_user):
@@ -99,7 +81,7 @@ def test_job_api_and_progress_fragment(app, client, make_user, api_token, login)
     job_id = jobs.submit("tests.core.sample_jobs:count_users", "user", name="统计",
                          created_by=owner.id).id
     db.session.commit()
-    job = _wait(job_id)
+    job = wait_for_job(job_id)
     token = api_token(owner)
     body = client.get(f"/api/v1/jobs/{job.id}", headers=bearer(token)).get_json()
     assert body["state"] == "done" and body["progress"] == 1.0 and body["result"]["count"] >= 1

@@ -5,17 +5,14 @@ import copy
 import re
 import shutil
 import subprocess
-import time
-from types import SimpleNamespace
 
 import pytest
-from sqlalchemy.orm import Session
 
 from enforcement.core import jobs, storage
 from enforcement.documents import batch
 from enforcement.documents.builders import SAMPLES
 from enforcement.extensions import db
-from tests.conftest import bearer
+from tests.conftest import bearer, wait_for_job
 from tests.documents.test_document_api import _act, ca, decided_case  # noqa: F401
 
 POPPLER = bool(shutil.which("pdftotext") and shutil.which("pdfinfo"))
@@ -79,26 +76,11 @@ def test_a_failing_item_names_its_field():
 
 # -- the job ----------------------------------------------------------------------------------
 
-def _wait(job_id, timeout=120.0):
-    """Poll in a session of its own (no transaction left open to hold SQLite's write lock)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with Session(db.engine) as session:
-            job = session.get(jobs.Job, job_id)
-            snapshot = SimpleNamespace(**{c.key: getattr(job, c.key)
-                                          for c in jobs.Job.__table__.columns},
-                                       finished=job.finished)
-        if snapshot.finished:
-            return snapshot
-        time.sleep(0.1)
-    raise AssertionError("job did not finish")
-
-
 def _run(function_args, user_id):
     job_id = jobs.submit("enforcement.documents.batch:print_batch", *function_args, user_id,
                          name="批量打印文书", created_by=user_id).id
     db.session.commit()
-    return _wait(job_id)
+    return wait_for_job(job_id, timeout=120.0, poll=0.1)
 
 
 @pytest.mark.committed

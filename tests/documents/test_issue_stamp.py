@@ -24,6 +24,7 @@ from pyhanko.sign import fields
 
 from enforcement import ROOT
 from enforcement.documents import pki
+from tests.documents.pdfcheck import content_stream_offset, run_pdfsig, validations
 
 PASS = "test-issue-passphrase"
 NUMBER = "汶应急罚〔2026〕12号"
@@ -31,7 +32,6 @@ CODE = "K7Q2-9XHD"
 URL = "https://example.invalid/verify/K7Q2-9XHD"
 ARTIFACTS = ROOT / "test-artifacts" / "documents"
 FONTS = ROOT / "static" / "fonts"
-PDFSIG = shutil.which("pdfsig")
 PDFTOPPM = shutil.which("pdftoppm")
 ZBARIMG = shutil.which("zbarimg")
 A4 = (595.28, 841.89)
@@ -104,35 +104,12 @@ def run(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(args, capture_output=True, text=True, timeout=60, check=False)
 
 
-def pdfsig(pdf: bytes, tmp_path) -> str:
-    assert PDFSIG, "pdfsig is missing: apt-get install -y poppler-utils (scripts/sysdeps.sh)"
-    path = tmp_path / f"pdfsig-{time.monotonic_ns()}.pdf"
-    path.write_bytes(pdf)
-    return run(PDFSIG, "-nocert", str(path)).stdout
-
-
-def validations(output: str) -> list[str]:
-    return re.findall(r"Signature Validation: (.+)", output)
-
-
 def issue_widget(pdf: bytes):
     page = PdfFileReader(BytesIO(pdf)).root["/Pages"]["/Kids"][0].get_object()
     [widget] = [a.get_object() for a in page["/Annots"]
                 if a.get_object().get("/T") == "bureau-issue"]
     return widget
 
-
-def content_stream_offset(pdf: bytes) -> int:
-    """An offset inside the first page's content stream data."""
-    reader = PdfFileReader(BytesIO(pdf))
-    page = reader.root["/Pages"]["/Kids"][0].get_object()
-    ref = page.raw_get("/Contents")
-    match = re.search(rb"(?<!\d)%d %d obj" % (ref.idnum, ref.generation), pdf)
-    start = pdf.index(b"stream", match.end()) + len(b"stream")
-    return start + 12
-
-
-# -- the API ----------------------------------------------------------------------------------
 
 def test_default_box_lies_in_the_text_block_of_page_one():
     x1, y1, x2, y2 = pki.ISSUE_BOX
@@ -217,7 +194,7 @@ def _unescape(raw: bytes) -> bytes:
 
 
 def test_pdfsig_says_both_signatures_are_valid(issued, tmp_path):
-    output = pdfsig(issued, tmp_path)
+    output = run_pdfsig(issued, tmp_path, "-nocert")
     assert validations(output) == ["Signature is Valid."] * 2, output
     assert re.findall(r"Signature Field Name: (.+)", output) == ["reviewer", "bureau-issue"]
     assert output.count("Total document signed") == 1
@@ -297,7 +274,7 @@ def test_a_changed_byte_in_the_page_content_is_detected_by_both(issued, pki_dir,
     assert len(checks) == 2
     for check in checks:
         assert not check.intact and not check.valid and not check.ok, check
-    results = validations(pdfsig(tampered, tmp_path))
+    results = validations(run_pdfsig(tampered, tmp_path, "-nocert"))
     assert len(results) == 2 and "Signature is Valid." not in results, results
 
 
@@ -311,7 +288,7 @@ def test_a_changed_byte_in_the_bureau_revision_is_detected_by_both(issued, pki_d
     reviewer, bureau = pki.validate_pdf(bytes(tampered), pki_dir)
     assert reviewer.intact  # its bytes are untouched …
     assert not bureau.intact and not bureau.ok  # … the bureau's are not
-    results = validations(pdfsig(bytes(tampered), tmp_path))
+    results = validations(run_pdfsig(bytes(tampered), tmp_path, "-nocert"))
     assert results[0] == "Signature is Valid." and results[1] != "Signature is Valid.", results
 
 

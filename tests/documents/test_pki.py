@@ -7,9 +7,7 @@ test needs the app (its instance folder is pointed at ``tmp_path``).
 from __future__ import annotations
 
 import re
-import shutil
 import statistics
-import subprocess
 import time
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
@@ -22,14 +20,13 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.reader import PdfFileReader
 
 from enforcement.core.audit import AuditEvent
 from enforcement.documents import pki, pki_cli
 from enforcement.extensions import db
+from tests.documents.pdfcheck import content_stream_offset, run_pdfsig, validations
 
 PASS = "test-pki-passphrase"
-PDFSIG = shutil.which("pdfsig")
 
 
 @pytest.fixture(scope="module")
@@ -55,19 +52,6 @@ def signed(pki_dir, plain_pdf) -> bytes:
                         location="汶上县")
     return pki.sign_pdf(once, pki.bureau_signer(pki_dir, passphrase=PASS),
                         field_name="bureau", reason="签发", location="汶上县")
-
-
-def run_pdfsig(pdf: bytes, tmp_path, *options: str) -> str:
-    assert PDFSIG, "pdfsig is missing: apt-get install -y poppler-utils (scripts/sysdeps.sh)"
-    path = tmp_path / f"pdfsig-{time.monotonic_ns()}.pdf"
-    path.write_bytes(pdf)
-    done = subprocess.run([PDFSIG, *options, str(path)], capture_output=True, text=True,
-                          timeout=60, check=False)
-    return done.stdout
-
-
-def validations(pdfsig_output: str) -> list[str]:
-    return re.findall(r"Signature Validation: (.+)", pdfsig_output)
 
 
 def ca_key(pki_dir) -> ec.EllipticCurvePrivateKey:
@@ -218,16 +202,6 @@ def test_two_signatures_validate_in_pyhanko_and_pdfsig(signed, pki_dir, tmp_path
     with_cert = run_pdfsig(signed, tmp_path)
     assert validations(with_cert) == ["Signature is Valid."] * 2, with_cert
     assert "Certificate issuer isn't Trusted" in with_cert
-
-
-def content_stream_offset(pdf: bytes) -> int:
-    """An offset inside the first page's content stream data."""
-    reader = PdfFileReader(BytesIO(pdf))
-    page = reader.root["/Pages"]["/Kids"][0].get_object()
-    ref = page.raw_get("/Contents")
-    match = re.search(rb"(?<!\d)%d %d obj" % (ref.idnum, ref.generation), pdf)
-    start = pdf.index(b"stream", match.end()) + len(b"stream")
-    return start + 12
 
 
 def test_a_changed_byte_is_detected_by_both(signed, pki_dir, tmp_path):
