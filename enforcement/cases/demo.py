@@ -97,6 +97,18 @@ class _Demo:
         self.at(day, hour)
         return service.perform(case, action, {"version": case.version, **data}, user)
 
+    def propose_and_notify(self, case: Case, officer: User, concluded: date,
+                           proposal: dict[str, Any], opinion: str = "同意。") -> date:
+        """调查终结 with ``proposal`` on ``concluded``, approved by the 负责人 the next working
+        day, the 告知书 served in person the day after; returns the day it was served."""
+        self.act(case, "conclude_investigation", officer, concluded, 10,
+                 proposed_penalty=proposal)
+        approved = _fwd(concluded, 1)
+        self.act(case, "approve_proposal", self.leader, approved, 10, opinion=opinion)
+        served = _fwd(approved, 1)
+        self.act(case, "serve_notice", officer, served, 10, served_on=served, method="direct")
+        return served
+
     def photo(self, user: User, name: str, colour: tuple[int, int, int]) -> int:
         if name not in self._photo_ids:
             from PIL import Image, ImageDraw
@@ -363,13 +375,9 @@ def _near_deadline(demo: _Demo) -> Case:
                   description="山东某检测技术有限公司出具，结论：3台压力机光电保护装置不合格。",
                   file_ids=[demo.photo(a, "检测报告.png", (240, 240, 232))])
     concluded = _fwd(report_day, 2)
-    demo.act(case, "conclude_investigation", a, concluded, 10, proposed_penalty={
+    served = demo.propose_and_notify(case, a, concluded, {
         "items": [{"violation_code": "SCL99-3", "fine": "20000"}],
         "summary": "违法事实清楚，证据确实充分，建议处罚款人民币贰万元整。"})
-    approved = _fwd(concluded, 1)
-    demo.act(case, "approve_proposal", demo.leader, approved, 10, opinion="同意。")
-    served = _fwd(approved, 1)
-    demo.act(case, "serve_notice", a, served, 10, served_on=served, method="direct")
     stated = _fwd(served, 2)
     demo.act(case, "record_statement", b, stated, 14, statement_on=stated, adopted=False,
              statement="当事人书面陈述：光电保护装置已全部更换并经检测合格，"
@@ -423,17 +431,13 @@ def _with_hearing(demo: _Demo, visits: list[Any]) -> Case:
     concluded = _fwd(filed, 12)
     suggestion = discretion.suggest("SCL99-2", "unit", ["not_corrected"], concluded)
     fine = str(suggestion.suggested)
-    demo.act(case, "conclude_investigation", a, concluded, 10, proposed_penalty={
+    served = demo.propose_and_notify(case, a, concluded, {
         "items": [{"violation_code": "SCL99-2", "fine": fine,
                    "circumstances": ["not_corrected"],
                    "reason": "责令限期改正逾期未改正，且期间继续使用不符合标准的除尘系统。"}],
         "summary": "依据《中华人民共和国安全生产法》第九十九条第（二）项，逾期未改正，"
-                   f"建议处罚款人民币{Decimal(fine):,.0f}元。"})
-    approved = _fwd(concluded, 1)
-    demo.act(case, "approve_proposal", demo.leader, approved, 10,
-             opinion="同意。属较大数额罚款，告知当事人有要求听证的权利。")
-    served = _fwd(approved, 1)
-    demo.act(case, "serve_notice", a, served, 10, served_on=served, method="direct")
+                   f"建议处罚款人民币{Decimal(fine):,.0f}元。"},
+        opinion="同意。属较大数额罚款，告知当事人有要求听证的权利。")
     requested = _fwd(served, 2)
     demo.act(case, "request_hearing", a, requested, 11, requested_on=requested)
     notified = _fwd(requested, 1)
@@ -504,13 +508,9 @@ def _closed(demo: _Demo, visits: list[Any]) -> Case:
         ("以上所记录的内容是否属实？", "属实。"),
     ])
     concluded = _fwd(filed, 5)
-    demo.act(case, "conclude_investigation", a, concluded, 10, proposed_penalty={
+    served = demo.propose_and_notify(case, a, concluded, {
         "items": [{"violation_code": "SCL99-5", "fine": "15000"}],
         "summary": "建议处罚款人民币壹万伍仟元整。"})
-    approved = _fwd(concluded, 1)
-    demo.act(case, "approve_proposal", demo.leader, approved, 10, opinion="同意。")
-    served = _fwd(approved, 1)
-    demo.act(case, "serve_notice", a, served, 10, served_on=served, method="direct")
     stated = _fwd(served, 2)
     demo.act(case, "record_statement", b, stated, 10, statement_on=stated, adopted=False,
              statement="当事人陈述：已为全部粉尘作业人员配发KN95防尘口罩，请求从轻处罚。"
