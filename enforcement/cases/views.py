@@ -16,7 +16,7 @@ from enforcement.cases import schemas as s
 from enforcement.cases.workflow import BY_NAME, STATES
 from enforcement.core import clock
 from enforcement.core.errors import DomainError, ValidationFailed
-from enforcement.core.forms import error_messages
+from enforcement.core.forms import error_messages, int_list
 from enforcement.core.permissions import P, public, require
 from enforcement.core.schemas import translate_errors
 from enforcement.extensions import db
@@ -97,7 +97,7 @@ def new():
         try:
             if lead is not None and lead.case_draft and not request.form.get("facts"):
                 case = service.create_from_lead(lead.id, current_user,
-                                                _ints("officer_ids") or None)
+                                                int_list(request.form, "officer_ids") or None)
             else:
                 data = _load(s.CaseCreateSchema(), _create_payload())
                 case = service.create(data, current_user)
@@ -121,16 +121,6 @@ def new():
                            active="cases", **_labels()), (422 if errors else 200)
 
 
-def _ints(name: str) -> list[int]:
-    out = []
-    for raw in request.form.getlist(name):
-        try:
-            out.append(int(raw))
-        except ValueError:
-            continue
-    return out
-
-
 def _blank(value: str | None) -> str | None:
     return value if value not in (None, "") else None
 
@@ -143,7 +133,7 @@ def _create_payload() -> dict[str, Any]:
         "facts": _blank(form.get("facts")),
         "violation_codes": [c for c in form.getlist("violation_codes") if c],
         "discovered_on": _blank(form.get("discovered_on")),
-        "officer_ids": _ints("officer_ids") or None,
+        "officer_ids": int_list(request.form, "officer_ids") or None,
     }
     if form.get("party_kind") == "individual":
         raw["party"] = {"kind": "individual", "name": _blank(form.get("party_name")),
@@ -216,7 +206,7 @@ def _action_payload(name: str) -> dict[str, Any]:
     elif "other" in simple and form.getlist("other"):
         raw["other"] = [o for o in form.getlist("other") if o]
     if "pledge_file_ids" in simple:
-        raw["pledge_file_ids"] = _ints("pledge_file_ids")
+        raw["pledge_file_ids"] = int_list(request.form, "pledge_file_ids")
     if name == "conclude_investigation":
         items = []
         for i in range(20):
@@ -288,7 +278,7 @@ def add_evidence(case_id: int):
                "description": request.form.get("description") or None,
                "collected_on": request.form.get("collected_on") or None,
                "place": request.form.get("place") or None, "file_ids": file_ids,
-               "collector_ids": _ints("collector_ids") or None}
+               "collector_ids": int_list(request.form, "collector_ids") or None}
         data = _load(s.EvidenceCreateSchema(), raw)
         service.add_evidence(case, data, current_user)
     except DomainError as err:
@@ -316,7 +306,7 @@ def add_interview(case_id: int):
                "started_at": f"{day}T{form.get('start') or '00:00'}:00" if form.get("start")
                else None,
                "ended_at": f"{day}T{form.get('end') or '00:00'}:00" if form.get("end") else None,
-               "officer_ids": _ints("officer_ids") or None, "qa": qa}
+               "officer_ids": int_list(request.form, "officer_ids") or None, "qa": qa}
         data = _load(s.InterviewCreateSchema(), raw)
         service.add_interview(case, data, current_user)
     except DomainError as err:
@@ -334,8 +324,8 @@ def add_interview(case_id: int):
 def set_team(case_id: int):
     case = service.get_case(case_id)
     try:
-        service.set_team(case, _ints("officer_ids"), request.form.get("version", type=int),
-                         current_user)
+        service.set_team(case, int_list(request.form, "officer_ids"),
+                         request.form.get("version", type=int), current_user)
     except DomainError as err:
         db.session.rollback()
         flash("；".join(error_messages(err)), "danger")

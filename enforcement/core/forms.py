@@ -41,6 +41,18 @@ def parse_form(schema: ma.Schema, form: MultiDict, *, lists: tuple[str, ...] = (
         return None, translate_errors(flatten_errors(err.messages))
 
 
+def int_list(form: MultiDict, name: str) -> list[int]:
+    """The whole numbers a multi-valued field carries (the ids of a multiple select or of
+    checkboxes); anything else in it is left out."""
+    out = []
+    for raw in form.getlist(name):
+        try:
+            out.append(int(raw))
+        except ValueError:
+            continue
+    return out
+
+
 def safe_next(target: str | None, default: str) -> str:
     """Only same-site relative paths are followed after login (no open redirect)."""
     if not target:

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from enforcement.core.errors import DomainError
-from enforcement.core.forms import download, error_messages, safe_next
+from enforcement.core.forms import download, error_messages, int_list, safe_next
 from enforcement.core.headers import content_security_policy
 from enforcement.core.permissions import P, public, require
 from enforcement.documents import kinds, service
@@ -172,7 +172,7 @@ def print_batch():
     """批量打印: the chosen documents rendered on all cores as a job with a progress bar."""
     from enforcement.core import jobs
 
-    ids = [int(i) for i in request.form.getlist("document_ids") if i.isdigit()]
+    ids = int_list(request.form, "document_ids")
     if not ids:
         flash(_("没有要打印的文书"), "warning")
         return redirect(safe_next(request.referrer, url_for("documents.index")))

@@ -22,7 +22,7 @@ from flask_login import current_user
 
 from enforcement.core import clock, storage
 from enforcement.core.errors import DomainError, ValidationFailed
-from enforcement.core.forms import error_messages
+from enforcement.core.forms import error_messages, int_list
 from enforcement.core.permissions import P, require
 from enforcement.extensions import db
 from enforcement.inspections import service
@@ -67,16 +67,6 @@ def _redirect(url: str):
         response.headers["HX-Redirect"] = url
         return response
     return redirect(url)
-
-
-def _int_list(name: str) -> list[int]:
-    out = []
-    for raw in request.form.getlist(name):
-        try:
-            out.append(int(raw))
-        except ValueError:
-            continue
-    return out
 
 
 def _date(name: str) -> date | None:
@@ -157,7 +147,8 @@ def new():
         data = {
             "task_id": task_id, "lead_id": lead_id, "enterprise_id": enterprise_id,
             "reason": request.form.get("reason"), "purpose": request.form.get("purpose"),
-            "officer_ids": _int_list("officer_ids"), "expert_ids": _int_list("expert_ids"),
+            "officer_ids": int_list(request.form, "officer_ids"),
+            "expert_ids": int_list(request.form, "expert_ids"),
             "place": request.form.get("place"),
             "representative": {"name": request.form.get("rep_name"),
                                "title": request.form.get("rep_title"),
@@ -178,7 +169,7 @@ def new():
 
         enterprise = db.session.get(Enterprise, enterprise_id)
     experts, accepted = service.expert_choices(task_id)
-    selected = set(_int_list("officer_ids")) if request.method == "POST" else \
+    selected = set(int_list(request.form, "officer_ids")) if request.method == "POST" else \
         set(task.officer_ids if task else [current_user.id])
     html = render_template("inspections/new.html", task=task, lead=lead, enterprise=enterprise,
                            officers=service.officer_choices(), selected=selected,
@@ -363,7 +354,7 @@ def open_case(inspection_id: int):
     inspection = service.get_inspection(inspection_id)
     try:
         lead = service.open_case(inspection, request.form.get("version", type=int),
-                                 current_user, _int_list("hazard_ids") or None,
+                                 current_user, int_list(request.form, "hazard_ids") or None,
                                  request.form.get("facts"))
     except DomainError as err:
         db.session.rollback()
@@ -401,7 +392,7 @@ def review(hazard_id: int):
     try:
         data = {"version": request.form.get("version", type=int),
                 "note": request.form.get("note"), "reviewed_on": _date("reviewed_on"),
-                "officer_ids": _int_list("officer_ids") or None}
+                "officer_ids": int_list(request.form, "officer_ids") or None}
         data["file_ids"] = _uploads()
         service.review(hazard, request.form.get("action", ""), data, current_user)
     except DomainError as err:
