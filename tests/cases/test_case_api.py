@@ -658,9 +658,21 @@ def test_no_surcharge_is_counted_while_the_decision_is_appealed(client, people, 
                                 "outcome": "维持原处罚决定"}]
     assert body["surcharge"] == "1500.00"                # days 1–3 and 9–10
     assert body["state"] == "executing"
+    windows = {d["kind"]: d for d in body["deadlines"]}
+    assert windows["reconsideration"]["status"] == "met"
+    assert windows["reconsideration"]["done_on"] == day(4)
+    assert windows["litigation"]["done_on"] is None   # not sued (yet): the window runs on
 
     users, _tokens = people
     login(users["officer"])
     html = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert 'data-testid="appeals"' in html and "汶上县人民政府" in html
     assert 'data-testid="form-record_appeal"' in html and "复议机关或人民法院" in html
+
+    # then a lawsuit: the fine is paid meanwhile, but the case is not closed before it ends
+    case.ok("officer", "record_appeal", appeal_kind="litigation", appealed_on=day(10))
+    assert case.get()["surcharge"] == "1200.00"          # day 10 is inside the lawsuit now
+    case.ok("officer", "record_payment", amount=case.get()["owed"])
+    closing = case.act("officer", "submit_closing")
+    assert closing.status_code == 409 and "行政诉讼" in closing.get_json()["detail"]
+    assert case.deadline("litigation")["done_on"] == day(10)
