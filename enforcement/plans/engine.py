@@ -26,7 +26,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import repeat
-from operator import attrgetter, itemgetter
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -56,8 +56,6 @@ __all__ = [
     "other_enforcement_categories", "verify_draw",
 ]
 
-# the expert skill terms for an enterprise's features (and "sector"); it may name the feature
-# keys it reads in a ``reads`` attribute
 NeedsFor = Callable[[Mapping[str, Any]], Sequence[str]]
 KIND_ORDER = ("key", "random", "campaign")
 _ENTERPRISE = attrgetter("enterprise")
@@ -66,9 +64,7 @@ _TOWNSHIP = attrgetter("enterprise.township")
 _KIND = attrgetter("kind")
 _REASON = attrgetter("reason")
 _COVERED = attrgetter("covered")
-_SECTOR = attrgetter("sector")
 _RISK_CLASS = attrgetter("enterprise.risk_class")
-_FEATURES = attrgetter("features")
 
 
 class PlanTask(NamedTuple):
@@ -148,23 +144,9 @@ def _needs_by_enterprise(enterprises: Mapping[int, PlanEnterprise],
                          needs_for: NeedsFor | None) -> dict[int, tuple[str, ...]]:
     """The expert needs of each visited enterprise. ``needs_for`` is a function of the features
     and the sector: enterprises with equal ones (most of a registry: a few hundred
-    combinations) share one call. A ``needs_for`` that names the features it reads
-    (``needs_for.reads``) is keyed by those alone, column by column."""
+    combinations) share one call."""
     if needs_for is None:
         return dict.fromkeys(enterprises, ())
-    reads = getattr(needs_for, "reads", None)
-    if reads:
-        ents = enterprises.values()
-        try:
-            keys = list(zip(map(_SECTOR, ents), map(itemgetter(*reads), map(_FEATURES, ents)),
-                            strict=True))
-            one_of_each = dict(zip(keys, ents, strict=True))
-        except (KeyError, TypeError):  # a feature missing or not hashable: the general way
-            pass
-        else:
-            found = {key: tuple(needs_for({**e.features, "sector": e.sector}))
-                     for key, e in one_of_each.items()}
-            return dict(zip(enterprises, map(found.__getitem__, keys), strict=True))
     by_features: dict[tuple, tuple[str, ...]] = {}
     out = {}
     for eid, e in enterprises.items():

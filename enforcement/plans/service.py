@@ -108,7 +108,6 @@ def _needs_cache():
             found = cache[key] = matching.needs_for(features)
         return found
 
-    needs.reads = flags  # the engine groups enterprises by these (and the sector) alone
     return needs
 
 
